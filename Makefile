@@ -1,0 +1,47 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := CAMPAIGN_ENV=$${CAMPAIGN_ENV:-development} $(BIN)/flask --app campaign
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format migrate seed bench audit clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+## run: install, migrate SQLite in instance/, seed the demo once, serve on http://$(HOST):$(PORT)
+run: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) devserver --host $(HOST) --port $(PORT)
+
+## test: install the test extras, lint, and run the whole suite
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: column types, time helpers, security headers, errors, health."""

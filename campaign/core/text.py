@@ -1,0 +1,44 @@
+"""Text helpers: safe Markdown for descriptions, single-line cleaning for names."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md.disable(["image", "html_block", "html_inline"])
+
+
+def _link_open(tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    token = tokens[idx]
+    href = token.attrGet("href") or ""
+    if urlsplit(href).scheme not in ("http", "https", "mailto"):
+        token.attrSet("href", "#")
+    token.attrSet("rel", "nofollow noopener noreferrer")
+    return _md.renderer.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("link_open", _link_open)
+
+
+def render_markdown(source: str) -> Markup:
+    """A safe subset of Markdown: raw HTML and images are escaped, links only http(s)/mailto."""
+    return Markup(_md.render(source or ""))  # noqa: S704 - markdown-it escapes all input HTML
+
+
+def has_control_characters(value: str, allow_newlines: bool = False) -> bool:
+    """True when value holds control or format characters (NUL, bidi overrides, ...)."""
+    for ch in value:
+        if allow_newlines and ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            return True
+    return False
+
+
+def clean_line(value: str | None) -> str:
+    """Trim and NFC-normalise a single-line value."""
+    return unicodedata.normalize("NFC", (value or "").strip())

@@ -1,0 +1,98 @@
+"""Time helpers: UTC now, zone lookups and wall-clock conversions that respect DST."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """All IANA zone names this machine knows, sorted, without legacy aliases."""
+    names = {
+        n
+        for n in available_timezones()
+        if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    }
+    names.add("UTC")
+    return tuple(sorted(names))
+
+
+def is_valid_timezone(name: str) -> bool:
+    """True when name is a known IANA zone."""
+    if not name or name not in timezone_names():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time skipped by a daylight-saving change."""
+
+
+def local_to_utc(naive_local: datetime, tz_name: str) -> datetime:
+    """Interpret a naive wall-clock time in tz_name and return the UTC instant.
+
+    Times inside a spring-forward gap do not exist and are refused; in an autumn
+    overlap the first (daylight) occurrence is taken.
+    """
+    zone = ZoneInfo(tz_name)
+    aware = naive_local.replace(tzinfo=zone, fold=0)
+    as_utc = aware.astimezone(UTC)
+    if as_utc.astimezone(zone).replace(tzinfo=None) != naive_local:
+        raise NonexistentLocalTime(
+            f"{naive_local:%H:%M} on {naive_local:%d %b %Y} does not exist in {tz_name}: "
+            "the clocks change then."
+        )
+    return as_utc
+
+
+def to_local(instant: datetime, tz_name: str) -> datetime:
+    """The aware wall-clock time of instant in tz_name."""
+    return instant.astimezone(ZoneInfo(tz_name))
+
+
+def format_local(instant: datetime, tz_name: str, with_date: bool = True) -> str:
+    """'Sat 12 Dec 2026, 18:00 EST': the instant in its zone, with the zone abbreviation."""
+    local = to_local(instant, tz_name)
+    time_part = f"{local:%H:%M} {zone_abbreviation(local)}"
+    if not with_date:
+        return time_part
+    return f"{local:%a} {local.day} {local:%b %Y}, {time_part}"
+
+
+def format_range(start: datetime, end: datetime, tz_name: str) -> str:
+    """A start-end range in the event's zone, the date written once when it is one day."""
+    ls, le = to_local(start, tz_name), to_local(end, tz_name)
+    head = f"{ls:%a} {ls.day} {ls:%b %Y}, {ls:%H:%M}"
+    if ls.date() == le.date():
+        return f"{head}–{le:%H:%M} {zone_abbreviation(le)}"
+    return f"{head} {zone_abbreviation(ls)} – {le:%a} {le.day} {le:%b %Y}, {le:%H:%M} " + (
+        zone_abbreviation(le)
+    )
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """The zone's abbreviation (EST, CEST) or, where the zone has none, the UTC offset."""
+    abbr = local.tzname() or ""
+    if abbr and not abbr.startswith(("+", "-")):
+        return abbr
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def days_until(day: date, today: date) -> int:
+    """Whole days from today to day (0 on the day, negative after it)."""
+    return (day - today).days

@@ -1,0 +1,1 @@
+"""The organizer's dashboard: what is happening across their events."""

@@ -1,0 +1,1 @@
+"""Events: planning by organizers, listing and detail pages for the public."""

@@ -1,0 +1,132 @@
+"""The Event table and the rules about one event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.campaigns.models import Campaign
+from campaign.core.timeutil import format_local, format_range, utcnow
+from campaign.core.types import UTCDateTime
+from campaign.extensions import db
+from campaign.organizers.models import Organizer
+
+STATUS_DRAFT = "draft"
+STATUS_PUBLISHED = "published"
+STATUS_CANCELLED = "cancelled"
+STATUSES = (STATUS_DRAFT, STATUS_PUBLISHED, STATUS_CANCELLED)
+
+FORMAT_IN_PERSON = "in_person"
+FORMAT_ONLINE = "online"
+FORMAT_HYBRID = "hybrid"
+FORMATS = {
+    FORMAT_IN_PERSON: "In person",
+    FORMAT_ONLINE: "Online",
+    FORMAT_HYBRID: "Hybrid (in person and online)",
+}
+
+TITLE_MAX = 120
+SUMMARY_MAX = 280
+DESCRIPTION_MAX = 5000
+
+
+class Event(db.Model):
+    """An event of a campaign. Instants are stored in UTC and shown in `timezone`."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(20), default=FORMAT_IN_PERSON)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(100), default="", index=True)
+    region: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    join_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None] = mapped_column()
+    is_waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    accessibility_notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=STATUS_DRAFT)
+    # RFC 5545 SEQUENCE: bumped when the time or place changes.
+    sequence: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    organizer: Mapped[Organizer] = relationship()
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == STATUS_CANCELLED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == STATUS_DRAFT
+
+    def is_past(self, now: datetime | None = None) -> bool:
+        """True once the event has ended."""
+        return self.ends_at <= (now or utcnow())
+
+    def display_status(self, now: datetime | None = None) -> str:
+        """draft, published, cancelled or past."""
+        if self.status == STATUS_PUBLISHED and self.is_past(now):
+            return "past"
+        return self.status
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+    @property
+    def has_venue(self) -> bool:
+        return self.format in (FORMAT_IN_PERSON, FORMAT_HYBRID)
+
+    @property
+    def format_label(self) -> str:
+        return FORMATS.get(self.format, self.format)
+
+    @property
+    def when_text(self) -> str:
+        """The start-end range in the event's own zone, with its abbreviation."""
+        return format_range(self.starts_at, self.ends_at, self.timezone)
+
+    @property
+    def starts_text(self) -> str:
+        return format_local(self.starts_at, self.timezone)
+
+    @property
+    def place_text(self) -> str:
+        """Where it happens, in one line: venue and city, or Online."""
+        if self.format == FORMAT_ONLINE:
+            return "Online"
+        parts = [p for p in (self.venue, self.city) if p]
+        text = ", ".join(parts) if parts else "Venue to be announced"
+        if self.format == FORMAT_HYBRID:
+            text += " and online"
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"

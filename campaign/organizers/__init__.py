@@ -1,0 +1,1 @@
+"""Organizer accounts: login sessions, roles, invitations."""
