@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_organizer)
     app.cli.add_command(seed_demo)
     app.cli.add_command(devserver)
+    app.cli.add_command(mail_group)
 
 
 @click.command("create-organizer")
@@ -41,7 +42,9 @@ def create_organizer(email: str, name: str, admin: bool, password_stdin: bool) -
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     role = "admin" if organizer.is_admin else "organizer"
-    click.echo(f"Created {role} {organizer.email}. Sign in at {current_app.config['BASE_URL']}/manage/login")
+    click.echo(
+        f"Created {role} {organizer.email}. Sign in at {current_app.config['BASE_URL']}/manage/login"
+    )
 
 
 @click.command("seed-demo")
@@ -62,7 +65,40 @@ def seed_demo(if_empty: bool) -> None:
         current_app.config["DEFAULT_DISCLAIMER"],
     )
     db.session.commit()
-    click.echo(f"Seeded {campaign.name} on {campaign.day:%d %B %Y} with {len(demo.DEMO_EVENTS)} events.")
+    click.echo(
+        f"Seeded {campaign.name} on {campaign.day:%d %B %Y} with {len(demo.DEMO_EVENTS)} events."
+    )
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Outbox delivery."""
+
+
+@mail_group.command("deliver")
+@click.option("--watch", is_flag=True, help="Keep delivering every few seconds until stopped.")
+@click.option("--interval", default=3.0, show_default=True, help="Seconds between rounds.")
+def mail_deliver(watch: bool, interval: float) -> None:
+    """Deliver what is queued in the outbox (once, or continuously with --watch)."""
+    import time
+
+    from campaign.mail import delivery
+
+    config = current_app.config
+    while True:
+        backend = delivery.backend_from_config(config, current_app.instance_path)
+        total = delivery.DeliveryReport()
+        while True:
+            report = delivery.deliver_due(backend, config["MAIL_SENDER"])
+            total.sent += report.sent
+            total.failed += report.failed
+            total.retried += report.retried
+            if report.claimed == 0:
+                break
+        if not watch:
+            click.echo(f"Sent {total.sent}, failed {total.failed}, to retry {total.retried}.")
+            return
+        time.sleep(interval)
 
 
 @click.command("devserver")

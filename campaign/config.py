@@ -26,6 +26,15 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "5 per 15 minutes",
+    "SIGNUP_RATE_LIMIT": "10 per 10 minutes",
+    # A registration form sent back faster than this is treated as a bot.
+    "SIGNUP_MIN_SECONDS": 3,
+    # Registrant data is anonymised this many days after the event ends.
+    "RETENTION_DAYS": 90,
+    # Mail: "file" writes .eml files under instance/mail/, "console" logs them.
+    "MAIL_BACKEND": "file",
+    "MAIL_SENDER": "National Ketamine Day <no-reply@campaign.invalid>",
+    "MAIL_FILE_DIR": None,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     "ORGANIZER_SESSION_HOURS": 12,

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from campaign.campaigns.services import CampaignSettings
@@ -38,7 +45,9 @@ class CampaignSettingsForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+        self.timezone.choices = [
+            SelectChoice(name, name.replace("_", " ")) for name in timezone_names()
+        ]
 
     def to_settings(self) -> CampaignSettings:
         return CampaignSettings(

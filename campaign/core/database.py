@@ -44,6 +44,17 @@ def write_transaction() -> None:
 
     Call before the first query of a unit of work that reads-then-writes (seat counts),
     so two SQLite writers queue on the busy timeout instead of failing on upgrade.
+    A read-only transaction already open (a look-up before the lock) is ended first:
+    SQLite cannot turn a read snapshot into a write lock once another writer committed.
+    Call it before the first write of the unit of work.
     """
-    if db.session.get_bind().dialect.name == "sqlite" and not db.session.in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get("sqlite_immediate"):
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("write_transaction() must come before the first change")
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})

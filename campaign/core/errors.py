@@ -7,7 +7,7 @@ import logging
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from campaign.extensions import db
 
@@ -34,7 +34,8 @@ MESSAGES = {
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     """The error page for an HTTP status code."""
     title, default = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, message=message or default), code
+    body = render_template("errors/error.html", code=code, title=title, message=message or default)
+    return body, code
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +46,11 @@ def init_app(app: Flask) -> None:
         if code == 405 and exc.get_response().headers.get("Allow"):
             return response[0], code, {"Allow": exc.get_response().headers["Allow"]}
         return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):  # type: ignore[no-untyped-def]
+        # A Host outside TRUSTED_HOSTS: no URL adapter exists, so no page with links.
+        return "Bad request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]

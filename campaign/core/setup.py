@@ -53,12 +53,14 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from campaign.attendees.views import bp as attendees_bp
     from campaign.campaigns.views import bp as campaigns_bp
     from campaign.core.health import bp as health_bp
     from campaign.dashboard.views import bp as dashboard_bp
     from campaign.events.views import bp as events_bp
     from campaign.events.views import manage_bp as events_manage_bp
     from campaign.organizers.views import bp as organizers_bp
+    from campaign.signups.views import bp as signups_bp
 
     for blueprint in (
         health_bp,
@@ -67,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
         events_manage_bp,
         organizers_bp,
         dashboard_bp,
+        signups_bp,
+        attendees_bp,
     ):
         app.register_blueprint(blueprint)
 

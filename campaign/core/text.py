@@ -12,13 +12,14 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _md.disable(["image", "html_block", "html_inline"])
 
 
-def _link_open(tokens, idx, options, env):  # type: ignore[no-untyped-def]
+def _link_open(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
     token = tokens[idx]
-    href = token.attrGet("href") or ""
-    if urlsplit(href).scheme not in ("http", "https", "mailto"):
+    href = str(token.attrGet("href") or "")
+    is_local = href.startswith("/") and not href.startswith("//")
+    if not is_local and urlsplit(href).scheme not in ("http", "https", "mailto"):
         token.attrSet("href", "#")
     token.attrSet("rel", "nofollow noopener noreferrer")
-    return _md.renderer.renderToken(tokens, idx, options, env)
+    return renderer.renderToken(tokens, idx, options, env)
 
 
 _md.add_render_rule("link_open", _link_open)

@@ -74,7 +74,7 @@ def format_range(start: datetime, end: datetime, tz_name: str) -> str:
     """A start-end range in the event's zone, the date written once when it is one day."""
     ls, le = to_local(start, tz_name), to_local(end, tz_name)
     head = f"{ls:%a} {ls.day} {ls:%b %Y}, {ls:%H:%M}"
-    if ls.date() == le.date():
+    if ls.date() == le.date() and zone_abbreviation(ls) == zone_abbreviation(le):
         return f"{head}–{le:%H:%M} {zone_abbreviation(le)}"
     return f"{head} {zone_abbreviation(ls)} – {le:%a} {le.day} {le:%b %Y}, {le:%H:%M} " + (
         zone_abbreviation(le)

@@ -8,6 +8,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -43,7 +44,11 @@ class EventForm(FlaskForm):
         "Starts", format=DATETIME_FORMAT, validators=[InputRequired()]
     )
     ends_local = DateTimeLocalField("Ends", format=DATETIME_FORMAT, validators=[InputRequired()])
-    format = RadioField("Format", choices=list(FORMATS.items()), default="in_person")
+    format = RadioField(
+        "Format",
+        choices=[SelectChoice(value, label) for value, label in FORMATS.items()],
+        default="in_person",
+    )
     venue = StringField("Venue")
     address = TextAreaField("Address")
     city = StringField("City")
@@ -63,7 +68,9 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+        self.timezone.choices = [
+            SelectChoice(name, name.replace("_", " ")) for name in timezone_names()
+        ]
 
     def fill_from(self, event: Event) -> None:
         """Prefill for editing: instants shown as wall-clock times in the event's zone."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, or_, select
@@ -157,8 +157,16 @@ def unique_slug(title: str, exclude_id: int | None = None) -> str:
 
 def _apply(event: Event, data: EventInput, starts_at: datetime, ends_at: datetime) -> bool:
     """Copy input onto event; True when the time or place changed."""
-    before = (event.starts_at, event.ends_at, event.timezone, event.venue, event.address,
-              event.city, event.format, event.join_url)
+    before = (
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.venue,
+        event.address,
+        event.city,
+        event.format,
+        event.join_url,
+    )
     for f in fields(EventInput):
         if f.name in ("starts_local", "ends_local"):
             continue
@@ -166,8 +174,16 @@ def _apply(event: Event, data: EventInput, starts_at: datetime, ends_at: datetim
     if data.format == FORMAT_ONLINE:
         event.venue = event.address = ""
     event.starts_at, event.ends_at = starts_at, ends_at
-    after = (event.starts_at, event.ends_at, event.timezone, event.venue, event.address,
-             event.city, event.format, event.join_url)
+    after = (
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.venue,
+        event.address,
+        event.city,
+        event.format,
+        event.join_url,
+    )
     return before != after
 
 
@@ -291,6 +307,19 @@ def public_events_query(campaign_id: int, now: datetime, filters: ListingFilters
     return query.order_by(Event.starts_at, Event.id)
 
 
+def feed_events_query(campaign_id: int, now: datetime) -> Select:
+    """Published and cancelled events of the last 30 days and the future, for the feed."""
+    return (
+        select(Event)
+        .where(
+            Event.campaign_id == campaign_id,
+            Event.status.in_((STATUS_PUBLISHED, STATUS_CANCELLED)),
+            Event.ends_at > now - timedelta(days=30),
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+
+
 def public_places(campaign_id: int, now: datetime) -> tuple[list[str], list[str]]:
     """Cities and regions that have upcoming published events, for the filters."""
     base = (
@@ -327,9 +356,7 @@ def public_totals(campaign_id: int, now: datetime) -> dict[str, int]:
     events = db.session.scalar(select(func.count()).select_from(Event).where(*base)) or 0
     cities = (
         db.session.scalar(
-            select(func.count(func.distinct(func.lower(Event.city)))).where(
-                *base, Event.city != ""
-            )
+            select(func.count(func.distinct(func.lower(Event.city)))).where(*base, Event.city != "")
         )
         or 0
     )

@@ -8,6 +8,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,11 +19,13 @@ from werkzeug.wrappers import Response
 
 from campaign.campaigns.services import current_campaign
 from campaign.core.timeutil import utcnow
-from campaign.events import services
+from campaign.core.urls import absolute_url
+from campaign.events import calendar, services
 from campaign.events.forms import EventForm
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.forms import ToggleForm
+from campaign.signups import services as signup_services
 
 bp = Blueprint("events", __name__)
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage/events")
@@ -60,11 +63,44 @@ def index() -> str:
 
 
 @bp.get("/events/<slug>")
-def detail(slug: str) -> str:
+def detail(slug: str) -> Response:
+    from campaign.signups.views import event_page
+
     event = services.public_event(slug)
     if event is None:
         abort(404)
-    return render_template("events/detail.html", event=event, now=utcnow())
+    return event_page(event)
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = make_response(body)
+    response.mimetype = "text/calendar"
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/events/<slug>/calendar.ics")
+def calendar_file(slug: str) -> Response:
+    event = services.public_event(slug)
+    if event is None:
+        abort(404)
+    body = calendar.event_calendar(
+        event, current_app.config["BASE_URL"], absolute_url("events.detail", slug=event.slug)
+    )
+    return _ics_response(body, f"{event.slug}.ics")
+
+
+@bp.get("/calendar.ics")
+def calendar_feed() -> Response:
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    events = list(db.session.scalars(services.feed_events_query(campaign.id, utcnow())))
+    urls = {e.id: absolute_url("events.detail", slug=e.slug) for e in events}
+    body = calendar.feed_calendar(events, current_app.config["BASE_URL"], urls, campaign.name)
+    return _ics_response(body, "events.ics")
 
 
 # --- organizer ----------------------------------------------------------------------------
@@ -75,6 +111,10 @@ def detail(slug: str) -> str:
 def _require_login() -> None:
     """Every route here needs a signed-in organizer."""
     g.campaign = current_campaign()
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -127,7 +167,9 @@ def _save_form(form: EventForm, event: Event | None) -> Event | None:
             event = services.create_event(_campaign_id(), current_user, data)
             message = "Draft saved. Publish it when it is ready."
         else:
+            signup_services.lock_event(event.id)
             changed = services.update_event(event, data)
+            signup_services.on_event_updated(event, changed, utcnow(), _secret())
             message = "Saved."
             if changed and event.published_at is not None:
                 message = "Saved. The time or place changed: calendar entries are updated."
@@ -188,8 +230,10 @@ def _action(event_id: int, action: str) -> Response:
             services.unpublish(event)
             message = "Unpublished: the event is a draft again."
         elif action == "cancel":
+            signup_services.lock_event(event.id)
             services.cancel(event, utcnow())
-            message = "Cancelled. The public page now says the event is cancelled."
+            signup_services.on_event_cancelled(event, utcnow(), _secret())
+            message = "Cancelled. Registrants are being emailed; the public page says so."
         else:
             copy = services.clone(event, current_user)
             db.session.commit()

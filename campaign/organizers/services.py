@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from campaign.core.timeutil import utcnow
@@ -15,9 +16,24 @@ from campaign.extensions import db
 from campaign.organizers.models import ROLE_ADMIN, ROLE_ORGANIZER, LoginSession, Organizer
 
 log = logging.getLogger(__name__)
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing-only")
+_hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The argon2id hasher for the configured cost, and a dummy hash made with it.
+
+    The dummy hash is verified against when an email is unknown, so the time a failed
+    sign-in takes does not reveal which emails have accounts. Tests use a low cost.
+    """
+    key = (
+        int(current_app.config.get("ARGON2_TIME_COST", 3)),
+        int(current_app.config.get("ARGON2_MEMORY_KIB", 65536)),
+    )
+    if key not in _hashers:
+        hasher = PasswordHasher(time_cost=key[0], memory_cost=key[1])
+        _hashers[key] = (hasher, hasher.hash("not-a-real-password-used-for-timing-only"))
+    return _hashers[key]
+
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
@@ -33,7 +49,7 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of password."""
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def check_password_rules(password: str) -> None:
@@ -71,14 +87,15 @@ def create_organizer(
 def authenticate(email: str, password: str) -> Organizer | None:
     """The enabled organizer with these credentials, or None. Same cost either way."""
     organizer = find_by_email(email)
-    stored = organizer.password_hash if organizer and organizer.password_hash else _DUMMY_HASH
+    hasher, dummy = _hasher()
+    stored = organizer.password_hash if organizer and organizer.password_hash else dummy
     try:
-        _hasher.verify(stored, password)
+        hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if organizer is None or not organizer.is_active:
         return None
-    if _hasher.check_needs_rehash(stored):
+    if hasher.check_needs_rehash(stored):
         organizer.password_hash = hash_password(password)
     return organizer
 

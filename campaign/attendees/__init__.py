@@ -1,0 +1,1 @@
+"""The organizer's attendee tools: list, search, check-in, promote, CSV, referrers."""

@@ -1,0 +1,1 @@
+"""Mail: the outbox table, message rendering, and delivery backends."""

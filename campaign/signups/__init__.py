@@ -1,0 +1,1 @@
+"""Public sign-ups: registration, waitlist, manage links, referrals, attendee tools."""

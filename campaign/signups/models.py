@@ -1,0 +1,90 @@
+"""The Registration table and the rules about one registration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.core.timeutil import utcnow
+from campaign.core.types import UTCDateTime
+from campaign.events.models import Event
+from campaign.extensions import db
+
+STATUS_CONFIRMED = "confirmed"
+STATUS_WAITLISTED = "waitlisted"
+STATUS_CANCELLED = "cancelled"
+STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED, STATUS_CANCELLED)
+ACTIVE_STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED)
+
+NAME_MAX = 100
+
+
+class Registration(db.Model):
+    """One person's place (or waitlist spot) at one event.
+
+    At most one active (confirmed or waitlisted) registration per (event, email): a
+    partial unique index enforces it in the database, so concurrent requests cannot
+    create two. Waitlist order is arrival order (the primary key).
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index(
+            "uq_registrations_active_email",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_registrations_event_status", "event_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20))
+    # The manage link's token is derived from the secret key and this nonce; only its
+    # SHA-256 is stored, for look-ups.
+    token_nonce: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+    is_consenting_to_updates: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_name_on_card: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == STATUS_CONFIRMED
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == STATUS_WAITLISTED
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"

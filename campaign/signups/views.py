@@ -1,0 +1,208 @@
+"""Registration, the registrant's manage page, and the organizer's attendee tools."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from campaign.core.timeutil import utcnow
+from campaign.core.urls import absolute_url
+from campaign.events import calendar
+from campaign.events import services as event_services
+from campaign.events.models import Event
+from campaign.extensions import db, limiter
+from campaign.organizers.forms import ToggleForm
+from campaign.signups import services
+from campaign.signups.forms import SignupForm, started_token
+from campaign.signups.models import Registration
+
+log = logging.getLogger(__name__)
+bp = Blueprint("signups", __name__)
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def event_page(event: Event, form: SignupForm | None = None, status: int = 200) -> Response:
+    """The public event page with its registration panel."""
+    now = utcnow()
+    if form is None:
+        form = SignupForm(formdata=None)
+        form.ref.data = (request.args.get("ref") or "")[:16]
+    form.started.data = started_token(event.id)
+    counts = services.seat_counts(event.id)
+    event_url = absolute_url("events.detail", slug=event.slug)
+    body = render_template(
+        "events/detail.html",
+        event=event,
+        now=now,
+        form=form,
+        is_open=services.is_open_for_signup(event, now),
+        seats_left=services.seats_left(event, counts["confirmed"]),
+        waitlisted=counts["waitlisted"],
+        confirmed=counts["confirmed"],
+        event_url=event_url,
+        google_url=calendar.google_calendar_link(event, event_url),
+        outlook_url=calendar.outlook_calendar_link(event, event_url),
+    )
+    return make_response(body, status)
+
+
+def _signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(_signup_limit)
+def register(slug: str) -> Response:
+    event = event_services.public_event(slug)
+    if event is None:
+        abort(404)
+    form = SignupForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return event_page(event, form, 400)
+    verdict = form.bot_verdict(event.id)
+    if verdict is not None:
+        log.info("signup: discarded a bot-like submission (%s)", verdict)
+        return redirect(url_for("signups.registered", slug=slug), 303)
+    data = services.SignupInput(
+        name=form.name.data or "",
+        email=form.email.data or "",
+        is_consenting_to_updates=bool(form.keep_informed.data),
+        referral_code=form.ref.data or "",
+    )
+    try:
+        services.register(event.id, data, utcnow(), _secret())
+        db.session.commit()
+    except services.InvalidSignup as exc:
+        db.session.rollback()
+        for name, message in exc.errors.items():
+            getattr(form, name).errors = [message]
+        return event_page(event, form, 400)
+    except services.EventFull:
+        db.session.rollback()
+        form.form_errors.append("Sorry, this event is full and has no waitlist.")
+        return event_page(event, form, 409)
+    except services.SignupError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return event_page(event, form, 409)
+    except IntegrityError:
+        # A concurrent identical submission won the race: same answer as a duplicate.
+        db.session.rollback()
+    return redirect(url_for("signups.registered", slug=slug), 303)
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str) -> str:
+    event = event_services.public_event(slug)
+    if event is None:
+        abort(404)
+    return render_template("signups/registered.html", event=event)
+
+
+def _private(body: str | Response, status: int | None = None) -> Response:
+    response = make_response(body) if status is None else make_response(body, status)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def _registration_or_invalid(token: str) -> Registration | Response:
+    registration = services.find_by_token(token)
+    if registration is None:
+        return _private(render_template("signups/invalid.html"), 404)
+    return registration
+
+
+@bp.get("/r/<token>")
+def manage(token: str) -> Response:
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    registration = found
+    event = registration.event
+    now = utcnow()
+    event_url = absolute_url("events.detail", slug=event.slug)
+    join_url = event.join_url if registration.is_confirmed and event.join_url else None
+    position = None
+    if registration.is_waitlisted:
+        from campaign.signups.mails import waitlist_position
+
+        position = waitlist_position(registration)
+    return _private(
+        render_template(
+            "signups/manage.html",
+            registration=registration,
+            event=event,
+            token=token,
+            now=now,
+            action=ToggleForm(),
+            join_url=join_url,
+            position=position,
+            share_url=absolute_url(
+                "events.detail", slug=event.slug, ref=registration.referral_code
+            ),
+            google_url=calendar.google_calendar_link(event, event_url, join_url),
+            outlook_url=calendar.outlook_calendar_link(event, event_url, join_url),
+        )
+    )
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str) -> Response:
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    services.cancel(found, utcnow(), _secret())
+    db.session.commit()
+    flash("Your registration is cancelled. We've emailed you a confirmation.", "success")
+    return _private(redirect(url_for("signups.manage", token=token), 303))
+
+
+@bp.post("/r/<token>/delete")
+def delete(token: str) -> Response:
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    slug = found.event.slug
+    services.anonymise(found, utcnow(), _secret())
+    db.session.commit()
+    return _private(render_template("signups/deleted.html", slug=slug))
+
+
+@bp.get("/r/<token>/export.json")
+def export(token: str) -> Response:
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    response = _private(json.dumps(services.export_data(found), indent=2, ensure_ascii=False))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = 'attachment; filename="my-registration.json"'
+    return response
