@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(devserver)
     app.cli.add_command(mail_group)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("create-organizer")
@@ -43,7 +45,8 @@ def create_organizer(email: str, name: str, admin: bool, password_stdin: bool) -
     db.session.commit()
     role = "admin" if organizer.is_admin else "organizer"
     click.echo(
-        f"Created {role} {organizer.email}. Sign in at {current_app.config['BASE_URL']}/manage/login"
+        f"Created {role} {organizer.email}. "
+        f"Sign in at {current_app.config['BASE_URL']}/manage/login"
     )
 
 
@@ -59,8 +62,10 @@ def seed_demo(if_empty: bool) -> None:
             click.echo("Database already has a campaign; demo not seeded.")
             return
         raise click.ClickException("A campaign already exists; the demo needs an empty database.")
+    from campaign.core.timeutil import to_local
+
     campaign = demo.seed_demo(
-        utcnow().date(),
+        to_local(utcnow(), demo.DEMO_TIMEZONE).date(),
         int(current_app.config["DEMO_DAY_OFFSET_DAYS"]),
         current_app.config["DEFAULT_DISCLAIMER"],
     )
@@ -76,43 +81,82 @@ def mail_group() -> None:
 
 
 @mail_group.command("deliver")
-@click.option("--watch", is_flag=True, help="Keep delivering every few seconds until stopped.")
-@click.option("--interval", default=3.0, show_default=True, help="Seconds between rounds.")
-def mail_deliver(watch: bool, interval: float) -> None:
-    """Deliver what is queued in the outbox (once, or continuously with --watch)."""
-    import time
+def mail_deliver() -> None:
+    """Deliver what is queued in the outbox now, once (the scheduler does it continuously)."""
+    from campaign.reminders.jobs import run_delivery
 
-    from campaign.mail import delivery
+    result = run_delivery()
+    click.echo(f"Sent {result['sent']}, failed {result['failed']}, to retry {result['retried']}.")
 
-    config = current_app.config
-    while True:
-        backend = delivery.backend_from_config(config, current_app.instance_path)
-        total = delivery.DeliveryReport()
-        while True:
-            report = delivery.deliver_due(backend, config["MAIL_SENDER"])
-            total.sent += report.sent
-            total.failed += report.failed
-            total.retried += report.retried
-            if report.claimed == 0:
-                break
-        if not watch:
-            click.echo(f"Sent {total.sent}, failed {total.failed}, to retry {total.retried}.")
-            return
-        time.sleep(interval)
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduler: deliver mail, queue reminders, housekeeping. Stop with Ctrl-C."""
+    import logging
+
+    from campaign.reminders.jobs import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Run one scheduler job by hand."""
+
+
+@jobs_group.command("run")
+@click.argument("name", type=click.Choice(["deliver", "reminders", "housekeeping"]))
+def jobs_run(name: str) -> None:
+    """Run the job NAME once and print what it did."""
+    from campaign.reminders.jobs import JOBS, run_job
+
+    job = next(j for j in JOBS if j.name == name)
+    result = run_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+    if result is None:
+        raise click.ClickException(f"job {name} failed; see the log")
+    click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
 
 
 @click.command("devserver")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def devserver(host: str, port: int) -> None:
-    """Serve the app for development (make run). Not for production: use gunicorn."""
+@click.option("--no-scheduler", is_flag=True, help="Do not start the scheduler process.")
+def devserver(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the app for development with one scheduler beside it (make run).
+
+    Not for production: there, run gunicorn and `flask --app campaign scheduler`.
+    """
+    import os
+    import subprocess
+    import sys
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = f"http://{host}:{port}"
+    scheduler_process = None
+    if not no_scheduler:
+        scheduler_process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "campaign", "scheduler"],
+            env=os.environ.copy(),
+        )
+    mail_dir = app.config.get("MAIL_FILE_DIR") or os.path.join(app.instance_path, "mail")
+    backend = app.config["MAIL_BACKEND"]
     click.echo(
         f"\n  Campaign site:   {url}/\n"
         f"  Organizer side:  {url}/manage/\n"
+        f"  Mail:            {backend} backend"
+        + (f", written to {mail_dir}" if backend == "file" else "")
+        + "\n"
         "  No organizer yet? Create the first admin in another terminal:\n"
         "    .venv/bin/flask --app campaign create-organizer --email you@example.org --admin\n"
-        "  Press Ctrl-C to stop.\n"
+        "  Press Ctrl-C to stop the server and the scheduler.\n"
     )
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        if scheduler_process is not None:
+            scheduler_process.terminate()
+            try:
+                scheduler_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                scheduler_process.kill()

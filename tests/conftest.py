@@ -91,11 +91,28 @@ def _reset_database(app: Flask) -> None:
                     conn.execute(table.delete())
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never see `g` left over from earlier requests.
+
+    The `app` fixture keeps one app context open so tests can use the database, and
+    Flask reuses an open app context for requests: without this, the signed-in user
+    cached in `g` would survive from one request (or client) to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """A fresh app on an empty schema."""
     Path(app_config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     _reset_database(application)
     with application.app_context():
         yield application

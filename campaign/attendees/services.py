@@ -27,12 +27,13 @@ def attendee_query(event_id: int, search: str = "", status: str = "") -> Select:
         query = query.where(Registration.status == status)
     search = search.strip()[:100]
     if search:
-        pattern = (
-            "%" + search.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        )
+        escaped = search.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        pattern = "%" + escaped.lower() + "%"
         query = query.where(
             or_(
                 func.lower(Registration.name).like(pattern, escape="\\"),
+                # SQLite's lower() folds ASCII only: also match the name as typed ("Élodie").
+                Registration.name.like("%" + escaped + "%", escape="\\"),
                 Registration.email.like(pattern, escape="\\"),
             )
         )

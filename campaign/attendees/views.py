@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from campaign.attendees import services
 from campaign.core.timeutil import utcnow
+from campaign.core.urls import page_number
 from campaign.events import services as event_services
 from campaign.events.models import Event
 from campaign.extensions import db
@@ -53,10 +54,10 @@ def index(event_id: int) -> str:
     event = _event_or_404(event_id)
     search = request.args.get("q", "")[:100]
     status = request.args.get("status", "")
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     pagination = db.paginate(
         services.attendee_query(event.id, search, status),
-        page=max(page, 1),
+        page=page,
         per_page=50,
         error_out=False,
     )
@@ -72,7 +73,7 @@ def index(event_id: int) -> str:
     )
 
 
-@bp.get(".csv")
+@bp.get("/export.csv")  # ".csv" under the prefix gave the dotfile path attendees/.csv
 def export_csv(event_id: int) -> Response:
     event = _event_or_404(event_id)
     response = Response(stream_with_context(services.csv_rows(event.id)), mimetype="text/csv")

@@ -15,6 +15,7 @@ from campaign.extensions import db
 from campaign.organizers.models import Organizer
 
 TEAM_EMAIL = "team@demo.invalid"
+DEMO_TIMEZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def seed_demo(today: date, day_offset: int, disclaimer: str) -> Campaign:
         slug="national-ketamine-day",
         name="National Ketamine Day",
         day=today + timedelta(days=day_offset),
-        timezone="America/New_York",
+        timezone=DEMO_TIMEZONE,
         tagline="Facts over fear: learn, talk and share.",
         hashtag="#NationalKetamineDay",
         disclaimer=disclaimer,

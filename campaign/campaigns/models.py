@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from campaign.core.timeutil import utcnow
 from campaign.core.types import UTCDateTime
 from campaign.extensions import db
+from campaign.graphics.specs import DEFAULT_THEME
 
 
 class Campaign(db.Model):
@@ -28,6 +29,24 @@ class Campaign(db.Model):
     about: Mapped[str] = mapped_column(Text, default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Share-card theme (#RRGGBB, validated for contrast when saved) and the logo, a PNG
+    # under instance/ named by its digest ("" for none).
+    theme_primary: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_THEME.primary, server_default=DEFAULT_THEME.primary
+    )
+    theme_accent: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_THEME.accent, server_default=DEFAULT_THEME.accent
+    )
+    theme_background: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_THEME.background, server_default=DEFAULT_THEME.background
+    )
+    theme_text: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_THEME.text, server_default=DEFAULT_THEME.text
+    )
+    theme_on_primary: Mapped[str] = mapped_column(
+        String(7), default=DEFAULT_THEME.on_primary, server_default=DEFAULT_THEME.on_primary
+    )
+    logo_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,12 +1,21 @@
-"""Database engine settings: SQLite in WAL mode with a busy timeout, explicit BEGIN."""
+"""Database engine settings: SQLite in WAL mode with a busy timeout, explicit BEGIN.
+
+SQLite allows one writer at a time and makes the others poll with growing sleeps.
+Writers that go through write_transaction() first queue on a lock file beside the
+database (fcntl.flock, woken as soon as the holder finishes), so busy sign-up
+bursts are served in line instead of sleeping.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 from campaign.extensions import db
 
@@ -37,6 +46,32 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
+            database = engine.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                app.extensions["campaign_writer_lock"] = os.path.abspath(database) + ".writers"
+
+
+_WRITER_FD = "campaign_writer_fd"
+
+
+def _acquire_writer_lock() -> None:
+    from flask import current_app
+
+    path = current_app.extensions.get("campaign_writer_lock")
+    session = db.session()
+    if path is None or _WRITER_FD in session.info:
+        return
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    session.info[_WRITER_FD] = fd
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_writer_lock(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and _WRITER_FD in session.info:
+        fd = session.info.pop(_WRITER_FD)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def write_transaction() -> None:
@@ -57,4 +92,9 @@ def write_transaction() -> None:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction() must come before the first change")
         session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
+    _acquire_writer_lock()
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+    except BaseException:
+        session.rollback()
+        raise

@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    _register_mail_renderers()
     _register_template_helpers(app)
 
     from campaign import cli
@@ -59,7 +60,9 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.dashboard.views import bp as dashboard_bp
     from campaign.events.views import bp as events_bp
     from campaign.events.views import manage_bp as events_manage_bp
+    from campaign.mail.views import bp as mail_bp
     from campaign.organizers.views import bp as organizers_bp
+    from campaign.reminders.views import bp as reminders_bp
     from campaign.signups.views import bp as signups_bp
 
     for blueprint in (
@@ -71,16 +74,24 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_bp,
         signups_bp,
         attendees_bp,
+        mail_bp,
+        reminders_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def _register_mail_renderers() -> None:
+    from campaign.reminders import mails as campaign_mails
+    from campaign.signups import mails as registration_mails
+
+    registration_mails.register_renderers()
+    campaign_mails.register_renderers()
 
 
 def _register_template_helpers(app: Flask) -> None:
     from campaign.campaigns.services import current_campaign
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def inject_campaign() -> dict[str, object]:

@@ -62,7 +62,7 @@ def to_local(instant: datetime, tz_name: str) -> datetime:
 
 
 def format_local(instant: datetime, tz_name: str, with_date: bool = True) -> str:
-    """'Sat 12 Dec 2026, 18:00 EST': the instant in its zone, with the zone abbreviation."""
+    """'Sat 12 Dec YYYY, 18:00 EST': the instant in its zone, with the zone abbreviation."""
     local = to_local(instant, tz_name)
     time_part = f"{local:%H:%M} {zone_abbreviation(local)}"
     if not with_date:

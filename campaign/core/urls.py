@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
-    """An absolute URL built from BASE_URL, never from the request's Host header."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, _external=False, **values)
+    """An absolute URL built from BASE_URL, never from the request's Host header.
+
+    Works outside a request too (scheduler jobs, CLI), since mail is built there.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    clean = {k: v for k, v in values.items() if v is not None}
+    return adapter.build(endpoint, clean, force_external=True)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -22,3 +30,14 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
+
+
+MAX_PAGE = 10_000
+
+
+def page_number() -> int:
+    """The ?page= argument, clamped to 1..MAX_PAGE (no OFFSET overflow on odd input)."""
+    from flask import request
+
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)

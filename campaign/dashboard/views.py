@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from campaign.campaigns.services import current_campaign
 from campaign.core.timeutil import days_until, to_local, utcnow
 from campaign.dashboard import services
+from campaign.dashboard.chart import bar_chart
 
 bp = Blueprint("dashboard", __name__, url_prefix="/manage")
 
@@ -20,10 +21,24 @@ def index() -> str:
     counts: dict[str, int] = {}
     upcoming: list = []
     days_left = None
+    extra: dict[str, object] = {}
     if campaign is not None:
         counts = services.event_counts(current_user, campaign.id, now)
         upcoming = services.next_events(current_user, campaign.id, now)
         days_left = days_until(campaign.day, to_local(now, campaign.timezone).date())
+        per_day = services.registrations_per_day(current_user, campaign.id, now.date())
+        extra = {
+            "chart": bar_chart(per_day, "New registrations per day, last 30 days (UTC)"),
+            "registrations_30d": sum(n for _, n in per_day),
+            "totals": services.per_event_totals(current_user, campaign.id, now),
+            "failed_mail": services.failed_mail_count(current_user, campaign.id),
+            "referrers": services.top_referrers(current_user, campaign.id),
+        }
     return render_template(
-        "manage/dashboard.html", counts=counts, upcoming=upcoming, days_left=days_left, now=now
+        "manage/dashboard.html",
+        counts=counts,
+        upcoming=upcoming,
+        days_left=days_left,
+        now=now,
+        **extra,
     )

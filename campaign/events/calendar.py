@@ -33,7 +33,9 @@ def _vevent(event: Event, base_url: str, event_url: str, join_url: str | None) -
     item = VEvent()
     item.add("uid", event_uid(event, base_url))
     item.add("sequence", event.sequence)
-    item.add("dtstamp", datetime.now(UTC).replace(microsecond=0))
+    # DTSTAMP from the last change, not the clock: the same event gives the same bytes,
+    # so a calendar file can be cached and every registrant's copy is identical.
+    item.add("dtstamp", event.updated_at.astimezone(UTC).replace(microsecond=0))
     item.add("last-modified", event.updated_at.replace(microsecond=0))
     item.add("dtstart", to_local(event.starts_at, event.timezone).replace(microsecond=0))
     item.add("dtend", to_local(event.ends_at, event.timezone).replace(microsecond=0))
@@ -55,7 +57,34 @@ def _vevent(event: Event, base_url: str, event_url: str, join_url: str | None) -
 def event_calendar(
     event: Event, base_url: str, event_url: str, join_url: str | None = None
 ) -> bytes:
-    """A one-event calendar; METHOD:CANCEL once the event is cancelled."""
+    """A one-event calendar; METHOD:CANCEL once the event is cancelled.
+
+    Cached per event version: mail for a thousand registrants builds it once.
+    """
+    key = (
+        event.id,
+        event.sequence,
+        event.status,
+        event.updated_at,
+        base_url,
+        event_url,
+        join_url,
+    )
+    cached = _calendar_cache.get(key)
+    if cached is None:
+        cached = _build_event_calendar(event, base_url, event_url, join_url)
+        if len(_calendar_cache) >= 256:
+            _calendar_cache.clear()
+        _calendar_cache[key] = cached
+    return cached
+
+
+_calendar_cache: dict[tuple, bytes] = {}
+
+
+def _build_event_calendar(
+    event: Event, base_url: str, event_url: str, join_url: str | None
+) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

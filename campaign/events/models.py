@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.campaigns.models import Campaign
@@ -26,6 +26,8 @@ FORMATS = {
     FORMAT_ONLINE: "Online",
     FORMAT_HYBRID: "Hybrid (in person and online)",
 }
+
+DEFAULT_REMINDER_OFFSETS = (7 * 24 * 60, 24 * 60, 2 * 60)
 
 TITLE_MAX = 120
 SUMMARY_MAX = 280
@@ -63,6 +65,12 @@ class Event(db.Model):
     is_waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=STATUS_DRAFT)
+    # Reminder offsets before the start, in minutes (default 7 days, 1 day, 2 hours).
+    reminder_offsets: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
+    )
+    is_reminders_enabled: Mapped[bool] = mapped_column(default=True)
+    is_thank_you_enabled: Mapped[bool] = mapped_column(default=True)
     # RFC 5545 SEQUENCE: bumped when the time or place changes.
     sequence: Mapped[int] = mapped_column(default=0)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

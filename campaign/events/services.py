@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 
 from campaign.core.text import has_control_characters
 from campaign.core.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc
@@ -258,6 +258,9 @@ def clone(event: Event, organizer: Organizer) -> Event:
         if f.name not in ("starts_local", "ends_local"):
             setattr(copy, f.name, getattr(event, f.name))
     copy.starts_at, copy.ends_at = event.starts_at, event.ends_at
+    copy.reminder_offsets = list(event.reminder_offsets or [])
+    copy.is_reminders_enabled = event.is_reminders_enabled
+    copy.is_thank_you_enabled = event.is_thank_you_enabled
     suffix = " (copy)"
     copy.title = event.title[: TITLE_MAX - len(suffix)] + suffix
     copy.slug = unique_slug(copy.title)
@@ -298,6 +301,9 @@ def public_events_query(campaign_id: int, now: datetime, filters: ListingFilters
         Event.status == STATUS_PUBLISHED,
         Event.ends_at > now,
     )
+    if "\x00" in filters.city + filters.region:
+        # No stored place holds a NUL, and PostgreSQL refuses one in a parameter.
+        return query.where(false())
     if filters.city:
         query = query.where(func.lower(Event.city) == filters.city.lower())
     if filters.region:
@@ -338,7 +344,7 @@ def public_places(campaign_id: int, now: datetime) -> tuple[list[str], list[str]
 
 def public_event(slug: str) -> Event | None:
     """A published, past or cancelled event by slug; drafts are never public."""
-    if len(slug) > 160:
+    if len(slug) > 160 or "\x00" in slug:
         return None
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or event.status == STATUS_DRAFT:

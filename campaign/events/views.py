@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from campaign.campaigns.services import current_campaign
 from campaign.core.timeutil import utcnow
-from campaign.core.urls import absolute_url
+from campaign.core.urls import absolute_url, page_number
 from campaign.events import calendar, services
 from campaign.events.forms import EventForm
 from campaign.events.models import Event
@@ -45,10 +45,10 @@ def index() -> str:
         region=request.args.get("region", "")[:100],
         online=request.args.get("online") == "1",
     )
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     pagination = db.paginate(
         services.public_events_query(campaign.id, now, filters),
-        page=max(page, 1),
+        page=page,
         per_page=current_app.config["EVENTS_PER_PAGE"],
         error_out=False,
     )
@@ -136,8 +136,8 @@ def index_manage() -> str:
     query = services.events_for(current_user, _campaign_id())
     if status in ("draft", "published", "cancelled"):
         query = query.where(Event.status == status)
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = db.paginate(query, page=max(page, 1), per_page=25, error_out=False)
+    page = page_number()
+    pagination = db.paginate(query, page=page, per_page=25, error_out=False)
     return render_template(
         "manage/events/index.html", pagination=pagination, status=status, now=utcnow()
     )

@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, text, update
 from campaign.core.database import write_transaction
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
+from campaign.mail import services as mail_services
 from campaign.mail.backends import (
     Backend,
     ConsoleBackend,
@@ -85,7 +86,7 @@ def backend_from_config(config: dict[str, Any], instance_path: str) -> Backend:
 def build_message(row: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
     """The MIME message for a row: text and HTML alternatives, the .ics attached."""
     message = EmailMessage()
-    message["Subject"] = _one_line(row.subject)
+    message["Subject"] = _one_line(row.subject or "")
     message["From"] = sender
     message["To"] = _one_line(row.to_email)
     message["Date"] = format_datetime(now)
@@ -93,8 +94,8 @@ def build_message(row: OutboxMessage, sender: str, now: datetime) -> EmailMessag
     for name, value in (row.headers or {}).items():
         message[_one_line(name)] = _one_line(str(value))
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(row.text_body or "")
+    message.add_alternative(row.html_body or "", subtype="html")
     if row.ics:
         method = "CANCEL" if "METHOD:CANCEL" in row.ics else "PUBLISH"
         message.add_attachment(
@@ -235,6 +236,7 @@ def deliver_due(
     report.claimed = len(ids)
     if not ids:
         return report
+    _render_claimed(ids, worker, report)
     try:
         for row_id in ids:
             _deliver_one(row_id, backend, sender, policy, worker, clock, report)
@@ -251,6 +253,35 @@ def deliver_due(
     return report
 
 
+def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> None:
+    """Render the claimed rows that have no content yet, in one transaction."""
+    from campaign.signups.models import Registration
+
+    write_transaction()
+    rows = list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.subject.is_(None),
+            )
+        )
+    )
+    registration_ids = [r.registration_id for r in rows if r.registration_id]
+    if registration_ids:  # one query instead of one per row
+        list(db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))))
+    for row in rows:
+        try:
+            mail_services.ensure_rendered(row)
+        except mail_services.CannotRender as exc:
+            row.status = STATUS_FAILED
+            row.last_error = f"not sent: {exc}"
+            row.claimed_by = None
+            row.lease_until = None
+            report.failed += 1
+    db.session.commit()
+
+
 def _deliver_one(
     row_id: int,
     backend: Backend,
@@ -265,7 +296,7 @@ def _deliver_one(
         report.lost_lease += 1
         return
     row = db.session.get(OutboxMessage, row_id)
-    if row is None:
+    if row is None or row.subject is None:
         return
     attempts = row.attempts + 1
     message = build_message(row, sender, now)

@@ -29,7 +29,10 @@ KIND_THANK_YOU = "thank_you"
 
 
 class OutboxMessage(db.Model):
-    """A rendered email waiting for, or past, delivery.
+    """An email waiting for, or past, delivery.
+
+    The row is written in the same transaction as its cause with what is needed to
+    render it; the deliverer renders it outside the request, on the first attempt.
 
     Deliverers claim rows by setting claimed_by and lease_until atomically; a row whose
     lease ran out is claimable again. dedupe_key makes enqueueing idempotent.
@@ -50,9 +53,12 @@ class OutboxMessage(db.Model):
         ForeignKey("registrations.id", ondelete="SET NULL"), index=True
     )
     to_email: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    # What the renderer of `kind` needs besides the registration (offset, broadcast id).
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Rendered by the deliverer on the first attempt and kept, so retries are identical.
+    subject: Mapped[str | None] = mapped_column(String(300))
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ics: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -68,3 +74,20 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+
+class Broadcast(db.Model):
+    """A message an organizer sent to the attendees of one event."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizers.id", ondelete="SET NULL")
+    )
+    audience: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

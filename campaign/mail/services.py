@@ -1,12 +1,14 @@
-"""Writing mail into the outbox: render the templates, fix the Message-ID, add the row.
+"""The outbox: queue a message cheaply, render it later, find what was sent.
 
-Nothing here talks to a mail server; delivery.py does that later, outside the request.
-The caller commits, so the row lands in the same transaction as the change it reports.
+enqueue() adds a row with a fixed Message-ID in the caller's transaction (the caller
+commits). The deliverer renders it on first pick-up with the renderer its feature
+registered for the row's kind. Nothing here talks to a mail server.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -14,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 
 from campaign.extensions import db
 from campaign.mail.models import STATUS_CANCELLED, STATUS_QUEUED, OutboxMessage
@@ -23,23 +25,39 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Mail:
-    """What to send: a template pair under templates/mail/ and its context."""
+class Rendered:
+    """A message's content: what a renderer returns for one outbox row."""
 
-    kind: str
-    to_email: str
-    template: str
-    context: dict[str, Any]
-    event_id: int | None = None
-    registration_id: int | None = None
-    reply_to: str | None = None
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = field(default_factory=dict)
     ics: str | None = None
-    dedupe_key: str | None = None
-    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+Renderer = Callable[[OutboxMessage], Rendered]
 
 
 def _mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+_renderers: dict[str, Renderer] = {}
+
+
+class CannotRender(Exception):
+    """The row can no longer be rendered (its registration or event is gone)."""
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Features declare how their kinds of mail are rendered."""
+    _renderers[kind] = renderer
+
+
+def renderer_for(kind: str) -> Renderer:
+    if kind not in _renderers:
+        raise CannotRender(f"no renderer for mail kind {kind!r}")
+    return _renderers[kind]
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -56,32 +74,49 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, body.strip() + "\n", html
 
 
-def enqueue(mail: Mail, now: datetime) -> OutboxMessage:
-    """Render mail and add it to the outbox (flushed, not committed)."""
-    subject, text, html = render(mail.template, mail.context)
-    headers = dict(mail.extra_headers)
-    if mail.reply_to:
-        headers["Reply-To"] = mail.reply_to
-    row = OutboxMessage(
-        kind=mail.kind,
-        event_id=mail.event_id,
-        registration_id=mail.registration_id,
-        to_email=mail.to_email,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        headers=headers,
-        ics=mail.ics,
-        message_id=make_msgid(domain=_mail_domain()),
-        dedupe_key=mail.dedupe_key,
-        status=STATUS_QUEUED,
-        next_attempt_at=now,
-        created_at=now,
+def enqueue(
+    kind: str,
+    to_email: str,
+    now: datetime,
+    *,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """Add a message to the outbox in the caller's transaction; it is rendered on delivery."""
+    db.session.connection().execute(
+        _INSERT_OUTBOX,
+        dict(
+            kind=kind,
+            event_id=event_id,
+            registration_id=registration_id,
+            to_email=to_email,
+            params=params or {},
+            headers={},
+            message_id=make_msgid(domain=_mail_domain()),
+            dedupe_key=dedupe_key,
+            status=STATUS_QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        ),
     )
-    db.session.add(row)
-    db.session.flush()
-    log.info("outbox: queued one %s message", mail.kind)
-    return row
+
+
+_INSERT_OUTBOX = insert(OutboxMessage)
+
+
+def ensure_rendered(row: OutboxMessage) -> None:
+    """Render a row's content once; later attempts send exactly the same message."""
+    if row.subject is not None:
+        return
+    rendered = renderer_for(row.kind)(row)
+    row.subject = rendered.subject
+    row.text_body = rendered.text
+    row.html_body = rendered.html
+    row.headers = rendered.headers
+    row.ics = rendered.ics
 
 
 def mailed_recently(event_id: int, to_email: str, now: datetime, window: timedelta) -> bool:
@@ -117,5 +152,34 @@ def scrub_for_registration(registration_id: int, placeholder_email: str) -> None
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.registration_id == registration_id)
-        .values(to_email=placeholder_email, text_body="", html_body="", ics=None, headers={})
+        .values(
+            to_email=placeholder_email, text_body="", html_body="", ics=None, headers={}, params={}
+        )
     )
+
+
+def outbox_query(event_ids: list[int] | None, status: str = "", event_id: int | None = None):  # type: ignore[no-untyped-def]
+    """Outbox rows, newest first; limited to event_ids unless None (admins)."""
+    from campaign.mail.models import STATUS_FAILED, STATUS_SENT
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if event_ids is not None:
+        query = query.where(OutboxMessage.event_id.in_(event_ids))
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    if status in (STATUS_QUEUED, STATUS_SENT, STATUS_FAILED, STATUS_CANCELLED):
+        query = query.where(OutboxMessage.status == status)
+    return query
+
+
+def outbox_counts(event_ids: list[int] | None, event_id: int | None = None) -> dict[str, int]:
+    from sqlalchemy import func
+
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    if event_ids is not None:
+        query = query.where(OutboxMessage.event_id.in_(event_ids))
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    counts = {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0}
+    counts.update({status: n for status, n in db.session.execute(query)})
+    return counts

@@ -19,9 +19,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup-form-started")
 
 
-def started_token(event_id: int) -> str:
-    """A signed note of when the form was rendered, for the minimum fill time."""
-    return _serializer().dumps(event_id)
+def started_token(slug: str) -> str:
+    """A signed note of which event's form was rendered when, for the minimum fill time."""
+    return _serializer().dumps(slug)
 
 
 class SignupForm(FlaskForm):
@@ -43,7 +43,7 @@ class SignupForm(FlaskForm):
     started = HiddenField()
     ref = HiddenField()
 
-    def bot_verdict(self, event_id: int) -> str | None:
+    def bot_verdict(self, slug: str) -> str | None:
         """'honeypot', 'too-fast' or 'bad-token' for bot-like submissions, else None."""
         if self.website.data:
             return "honeypot"
@@ -55,7 +55,7 @@ class SignupForm(FlaskForm):
             return None  # an old tab: treated as a person, the form is re-rendered
         except BadSignature:
             return "bad-token"
-        if value != event_id:
+        if value != slug:
             return "bad-token"
         minimum = float(current_app.config["SIGNUP_MIN_SECONDS"])
         if time.time() - signed_at.timestamp() < minimum:

@@ -1,4 +1,9 @@
-"""The mails a registration's changes cause, queued into the outbox."""
+"""Mail about registrations: queued cheaply in the request, rendered by the deliverer.
+
+queue_* functions add outbox rows (same transaction as the change). The render_*
+functions, registered per kind, build the content from the current registration and
+event when the deliverer first picks the row up.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,118 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from werkzeug.routing import BuildError
 
 from campaign.core.urls import absolute_url
 from campaign.events import calendar
 from campaign.events.models import Event
+from campaign.extensions import db
 from campaign.mail import models as kinds
 from campaign.mail import services as mail
-from campaign.signups.models import Registration
+from campaign.mail.models import OutboxMessage
+from campaign.signups.models import STATUS_WAITLISTED, Registration
 from campaign.signups.tokens import manage_token
+
+# --- queueing (in the request's transaction) --------------------------------------------
+
+
+def _queue(kind: str, registration: Registration, now: datetime, dedupe: str | None,
+           **params: Any) -> None:  # fmt: skip
+    mail.enqueue(
+        kind,
+        registration.email,
+        now,
+        event_id=registration.event_id,
+        registration_id=registration.id,
+        params=params,
+        dedupe_key=dedupe,
+    )
+
+
+def queue_status_mail(
+    registration: Registration, secret_key: str, now: datetime, resend: bool = False
+) -> None:
+    """'You're in' or 'You're on the waitlist' (again, when they register twice)."""
+    suffix = f":resend:{int(now.timestamp())}" if resend else ""
+    if registration.is_confirmed:
+        _queue(kinds.KIND_CONFIRMED, registration, now,
+               f"reg:{registration.id}:confirmed{suffix}", resend=resend)  # fmt: skip
+    else:
+        _queue(kinds.KIND_WAITLISTED, registration, now,
+               f"reg:{registration.id}:waitlisted{suffix}", resend=resend,
+               position=waitlist_position(registration))  # fmt: skip
+
+
+def queue_new_registration(
+    registration_id: int, email: str, event_id: int, status: str, now: datetime, position: int
+) -> None:
+    """The first status mail of a new registration, from plain values (the hot path)."""
+    if status == STATUS_WAITLISTED:
+        kind, params = kinds.KIND_WAITLISTED, {"resend": False, "position": position}
+    else:
+        kind, params = kinds.KIND_CONFIRMED, {"resend": False}
+    mail.enqueue(
+        kind,
+        email,
+        now,
+        event_id=event_id,
+        registration_id=registration_id,
+        params=params,
+        dedupe_key=f"reg:{registration_id}:{status}",
+    )
+
+
+def queue_promoted_mail(registration: Registration, secret_key: str, now: datetime) -> None:
+    # A waitlist notice still queued is stale now (and would render with the join link).
+    from sqlalchemy import update
+
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.kind == kinds.KIND_WAITLISTED,
+            OutboxMessage.status == kinds.STATUS_QUEUED,
+        )
+        .values(status=kinds.STATUS_CANCELLED, last_error="withdrawn: promoted")
+        .execution_options(synchronize_session=False)
+    )
+    _queue(kinds.KIND_PROMOTED, registration, now, f"reg:{registration.id}:promoted")
+
+
+def queue_cancelled_mail(registration: Registration, secret_key: str, now: datetime) -> None:
+    _queue(kinds.KIND_CANCELLED_BY_YOU, registration, now, f"reg:{registration.id}:cancelled")
+
+
+def queue_event_changed(registration: Registration, secret_key: str, now: datetime) -> None:
+    """The time or place changed: tell the registrant, with the updated calendar entry."""
+    event = registration.event
+    _queue(kinds.KIND_EVENT_CHANGED, registration, now,
+           f"event:{event.id}:changed:{event.sequence}:{registration.id}")  # fmt: skip
+
+
+def queue_event_cancelled(registration: Registration, secret_key: str, now: datetime) -> None:
+    """The event is cancelled: tell the registrant and withdraw the calendar entry."""
+    _queue(kinds.KIND_EVENT_CANCELLED, registration, now,
+           f"event:{registration.event_id}:cancelled:{registration.id}")  # fmt: skip
+
+
+def waitlist_position(registration: Registration) -> int:
+    """1 for the first person on the waitlist."""
+    from sqlalchemy import func, select
+
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == STATUS_WAITLISTED,
+            Registration.id < registration.id,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+# --- rendering (in the deliverer) --------------------------------------------------------
 
 
 def reply_to_for(event: Event) -> str | None:
@@ -22,6 +131,14 @@ def reply_to_for(event: Event) -> str | None:
     if organizer is not None and organizer.is_enabled and organizer.password_hash:
         return organizer.email
     return event.campaign.contact_email or None
+
+
+def _optional_url(endpoint: str, **values: Any) -> str | None:
+    """An absolute URL for endpoint, or None while that feature is not installed."""
+    try:
+        return absolute_url(endpoint, **values)
+    except BuildError:
+        return None
 
 
 def links_for(registration: Registration, secret_key: str) -> dict[str, Any]:
@@ -37,151 +154,62 @@ def links_for(registration: Registration, secret_key: str) -> dict[str, Any]:
         "share_url": absolute_url("events.detail", slug=event.slug, ref=registration.referral_code),
         "ics_url": absolute_url("events.calendar_file", slug=event.slug),
         "events_url": absolute_url("events.index"),
+        "facts_url": _optional_url("graphics.facts") or absolute_url("campaigns.home"),
         "google_url": calendar.google_calendar_link(event, event_url, join_url),
         "outlook_url": calendar.outlook_calendar_link(event, event_url, join_url),
         "join_url": join_url,
     }
 
 
-def _ics(registration: Registration, links: dict[str, Any]) -> str:
+def calendar_text(registration: Registration, links: dict[str, Any]) -> str:
     event = registration.event
     return calendar.event_calendar(
         event, current_app.config["BASE_URL"], links["event_url"], links["join_url"]
     ).decode()
 
 
-def _queue(
-    kind: str,
-    template: str,
-    registration: Registration,
-    secret_key: str,
-    now: datetime,
-    *,
-    with_ics: bool,
-    dedupe: str | None,
-    **extra: Any,
-) -> None:
-    event = registration.event
-    links = links_for(registration, secret_key)
-    context = {
-        "registration": registration,
-        "event": event,
-        "campaign": event.campaign,
-        **links,
-        **extra,
-    }
-    mail.enqueue(
-        mail.Mail(
-            kind=kind,
-            to_email=registration.email,
-            template=template,
-            context=context,
-            event_id=event.id,
-            registration_id=registration.id,
-            reply_to=reply_to_for(event),
-            ics=_ics(registration, links) if with_ics else None,
-            dedupe_key=dedupe,
-        ),
-        now,
+def registration_of(row: OutboxMessage) -> Registration:
+    """The live registration a row is about, or CannotRender."""
+    registration = (
+        db.session.get(Registration, row.registration_id) if row.registration_id else None
     )
+    if registration is None or registration.is_anonymised:
+        raise mail.CannotRender("the registration no longer exists")
+    return registration
 
 
-def queue_status_mail(
-    registration: Registration, secret_key: str, now: datetime, resend: bool = False
-) -> None:
-    """'You're in' or 'You're on the waitlist' (again, when they register twice)."""
-    suffix = f":resend:{int(now.timestamp())}" if resend else ""
-    if registration.is_confirmed:
-        _queue(
-            kinds.KIND_CONFIRMED,
-            "registration_confirmed",
-            registration,
-            secret_key,
-            now,
-            with_ics=True,
-            dedupe=f"reg:{registration.id}:confirmed{suffix}",
-            resend=resend,
-        )
-    else:
-        _queue(
-            kinds.KIND_WAITLISTED,
-            "waitlisted",
-            registration,
-            secret_key,
-            now,
-            with_ics=False,
-            dedupe=f"reg:{registration.id}:waitlisted{suffix}",
-            resend=resend,
-            position=waitlist_position(registration),
+def context_for(registration: Registration, **extra: Any) -> dict[str, Any]:
+    event = registration.event
+    links = links_for(registration, current_app.config["SECRET_KEY"])
+    return {"registration": registration, "event": event, "campaign": event.campaign,
+            **links, **extra}  # fmt: skip
+
+
+def _renderer(template: str, with_ics: bool):  # type: ignore[no-untyped-def]
+    def render(row: OutboxMessage) -> mail.Rendered:
+        registration = registration_of(row)
+        context = context_for(registration, **(row.params or {}))
+        subject, text, html = mail.render(template, context)
+        reply_to = reply_to_for(registration.event)
+        return mail.Rendered(
+            subject,
+            text,
+            html,
+            headers={"Reply-To": reply_to} if reply_to else {},
+            ics=calendar_text(registration, context) if with_ics else None,
         )
 
-
-def queue_promoted_mail(registration: Registration, secret_key: str, now: datetime) -> None:
-    _queue(
-        kinds.KIND_PROMOTED,
-        "promoted",
-        registration,
-        secret_key,
-        now,
-        with_ics=True,
-        dedupe=f"reg:{registration.id}:promoted",
-    )
+    return render
 
 
-def queue_cancelled_mail(registration: Registration, secret_key: str, now: datetime) -> None:
-    _queue(
-        kinds.KIND_CANCELLED_BY_YOU,
-        "registration_cancelled",
-        registration,
-        secret_key,
-        now,
-        with_ics=False,
-        dedupe=f"reg:{registration.id}:cancelled",
-    )
-
-
-def waitlist_position(registration: Registration) -> int:
-    """1 for the first person on the waitlist."""
-    from sqlalchemy import func, select
-
-    from campaign.extensions import db
-    from campaign.signups.models import STATUS_WAITLISTED
-
-    ahead = db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.event_id == registration.event_id,
-            Registration.status == STATUS_WAITLISTED,
-            Registration.id < registration.id,
-        )
-    )
-    return int(ahead or 0) + 1
-
-
-def queue_event_changed(registration: Registration, secret_key: str, now: datetime) -> None:
-    """The time or place changed: tell the registrant, with the updated calendar entry."""
-    event = registration.event
-    _queue(
-        kinds.KIND_EVENT_CHANGED,
-        "event_changed",
-        registration,
-        secret_key,
-        now,
-        with_ics=True,
-        dedupe=f"event:{event.id}:changed:{event.sequence}:{registration.id}",
-    )
-
-
-def queue_event_cancelled(registration: Registration, secret_key: str, now: datetime) -> None:
-    """The event is cancelled: tell the registrant and withdraw the calendar entry."""
-    event = registration.event
-    _queue(
-        kinds.KIND_EVENT_CANCELLED,
-        "event_cancelled",
-        registration,
-        secret_key,
-        now,
-        with_ics=True,
-        dedupe=f"event:{event.id}:cancelled:{registration.id}",
-    )
+def register_renderers() -> None:
+    """Tell the mail feature how to render the kinds this module queues."""
+    for kind, template, with_ics in (
+        (kinds.KIND_CONFIRMED, "registration_confirmed", True),
+        (kinds.KIND_WAITLISTED, "waitlisted", False),
+        (kinds.KIND_PROMOTED, "promoted", True),
+        (kinds.KIND_CANCELLED_BY_YOU, "registration_cancelled", False),
+        (kinds.KIND_EVENT_CHANGED, "event_changed", True),
+        (kinds.KIND_EVENT_CANCELLED, "event_cancelled", True),
+    ):
+        mail.register_renderer(kind, _renderer(template, with_ics))

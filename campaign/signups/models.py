@@ -58,6 +58,8 @@ class Registration(db.Model):
     is_consenting_to_updates: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_name_on_card: Mapped[bool] = mapped_column(default=False)
+    # One-click unsubscribe from campaign mail (reminders, broadcasts, thank-you).
+    is_unsubscribed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

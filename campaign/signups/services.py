@@ -12,9 +12,10 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 
 from campaign.core.database import write_transaction
 from campaign.core.text import has_control_characters
@@ -61,8 +62,14 @@ class SignupInput:
 
 @dataclass(frozen=True)
 class SignupResult:
-    registration: Registration
+    registration_id: int
     is_new: bool
+
+    @property
+    def registration(self) -> Registration:
+        registration = db.session.get(Registration, self.registration_id)
+        assert registration is not None
+        return registration
 
 
 def clean_input(data: SignupInput) -> SignupInput:
@@ -132,6 +139,36 @@ def find_active(event_id: int, email: str) -> Registration | None:
     )
 
 
+# The hot path of the busiest day is built once, at import, as plain Core statements:
+# building and hashing a statement costs more than running it on SQLite.
+_SEAT_COLUMNS = (Event.id, Event.status, Event.starts_at, Event.capacity, Event.is_waitlist_enabled)
+_EVENT_BY_ID = select(*_SEAT_COLUMNS).where(Event.id == bindparam("key")).with_for_update()
+_EVENT_BY_SLUG = select(*_SEAT_COLUMNS).where(Event.slug == bindparam("key")).with_for_update()
+_SEAT_SNAPSHOT = select(
+    func.max(
+        case(
+            (
+                (Registration.email == bindparam("email"))
+                & Registration.status.in_(ACTIVE_STATUSES),
+                Registration.id,
+            )
+        )
+    ),
+    func.count(case((Registration.status == STATUS_CONFIRMED, 1))),
+    func.count(case((Registration.status == STATUS_WAITLISTED, 1))),
+).where(Registration.event_id == bindparam("event_id"))
+_REFERRER = select(Registration.id, Registration.email).where(
+    Registration.referral_code == bindparam("code"),
+    Registration.event_id == bindparam("event_id"),
+)
+_INSERT_REGISTRATION = insert(Registration).returning(Registration.id)
+
+
+def _core(statement: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt Core statement on the session's connection and transaction."""
+    return db.session.connection().execute(statement, params)
+
+
 def register(event_id: int, data: SignupInput, now: datetime, secret_key: str) -> SignupResult:
     """Give the person a seat, a waitlist spot, or (already registered) the same answer.
 
@@ -139,54 +176,79 @@ def register(event_id: int, data: SignupInput, now: datetime, secret_key: str) -
     EventFull when there is no seat and no waitlist.
     """
     data = clean_input(data)
-    event = lock_event(event_id)
-    if event is None or not is_open_for_signup(event, now):
+    write_transaction()
+    event = _core(_EVENT_BY_ID, {"key": event_id}).first()
+    return _register_locked(event, data, now, secret_key)
+
+
+def register_by_slug(slug: str, data: SignupInput, now: datetime, secret_key: str) -> SignupResult:
+    """register() for the public form: one look-up, by slug, taking the seat lock."""
+    data = clean_input(data)
+    write_transaction()
+    event = _core(_EVENT_BY_SLUG, {"key": slug}).first()
+    return _register_locked(event, data, now, secret_key)
+
+
+def _seat_snapshot(event_id: int, email: str) -> tuple[int | None, int, int]:
+    """(id of this email's active registration, confirmed count, waitlisted count)."""
+    row = _core(_SEAT_SNAPSHOT, {"event_id": event_id, "email": email}).one()
+    return row[0], int(row[1]), int(row[2])
+
+
+def _register_locked(event: Any, data: SignupInput, now: datetime, secret_key: str) -> SignupResult:
+    """The seat decision and the inserts, with the event locked.
+
+    This is the hot path of the busiest day, so it uses plain Core statements: the
+    event's seat columns, one aggregate for the counts, two inserts.
+    """
+    if event is None or event.status != STATUS_PUBLISHED or event.starts_at <= now:
         raise SignupError("Registration for this event is closed.")
-    existing = find_active(event.id, data.email)
-    if existing is not None:
+    existing_id, confirmed, waitlisted = _seat_snapshot(event.id, data.email)
+    free = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    # Nobody jumps the waitlist queue: a free seat goes to the waitlist first.
+    has_seat = free is None or (free > 0 and waitlisted == 0)
+    if not has_seat and not event.is_waitlist_enabled:
+        # Before the duplicate check, so "full" never tells whether someone is registered.
+        raise EventFull("This event is full.")
+    if existing_id is not None:
+        existing = db.session.get(Registration, existing_id)
+        assert existing is not None
         if not mail.mailed_recently(event.id, existing.email, now, RESEND_WINDOW):
             mails.queue_status_mail(existing, secret_key, now, resend=True)
-        return SignupResult(existing, is_new=False)
+        return SignupResult(existing_id, is_new=False)
+    status = STATUS_CONFIRMED if has_seat else STATUS_WAITLISTED
 
-    counts = seat_counts(event.id)
-    free = seats_left(event, counts[STATUS_CONFIRMED])
-    # Nobody jumps the waitlist queue: a free seat goes to the waitlist first.
-    if free is None or (free > 0 and counts[STATUS_WAITLISTED] == 0):
-        status = STATUS_CONFIRMED
-    elif event.is_waitlist_enabled:
-        status = STATUS_WAITLISTED
-    else:
-        raise EventFull("This event is full.")
+    referred_by = None
+    if data.referral_code:
+        referrer = _core(_REFERRER, {"code": data.referral_code, "event_id": event.id}).first()
+        if referrer is not None and referrer.email != data.email:
+            referred_by = referrer.id
 
     nonce = tokens.new_nonce()
-    registration = Registration(
-        event_id=event.id,
-        name=data.name,
-        email=data.email,
-        status=status,
-        token_nonce=nonce,
-        token_hash=tokens.manage_token_hash(secret_key, nonce),
-        referral_code=tokens.new_referral_code(),
-        is_consenting_to_updates=data.is_consenting_to_updates,
-        consent_at=now if data.is_consenting_to_updates else None,
-        created_at=now,
-        confirmed_at=now if status == STATUS_CONFIRMED else None,
+    registration_id = _core(
+        _INSERT_REGISTRATION,
+        dict(
+            event_id=event.id,
+            name=data.name,
+            email=data.email,
+            status=status,
+            token_nonce=nonce,
+            token_hash=tokens.manage_token_hash(secret_key, nonce),
+            referral_code=tokens.new_referral_code(),
+            referred_by_id=referred_by,
+            is_consenting_to_updates=data.is_consenting_to_updates,
+            consent_at=now if data.is_consenting_to_updates else None,
+            is_name_on_card=False,
+            is_unsubscribed=False,
+            created_at=now,
+            confirmed_at=now if status == STATUS_CONFIRMED else None,
+        ),
+    ).scalar_one()
+    mails.queue_new_registration(
+        registration_id, data.email, event.id, status, now, position=waitlisted + 1
     )
-    if data.referral_code:
-        referrer = db.session.scalar(
-            select(Registration).where(
-                Registration.referral_code == data.referral_code,
-                Registration.event_id == event.id,
-            )
-        )
-        if referrer is not None and referrer.email != data.email:
-            registration.referred_by_id = referrer.id
-    registration.event = event
-    db.session.add(registration)
-    db.session.flush()
-    mails.queue_status_mail(registration, secret_key, now)
     log.info("signup: new registration on event %s, status %s", event.id, status)
-    return SignupResult(registration, is_new=True)
+    return SignupResult(registration_id, is_new=True)
 
 
 def find_by_token(token: str) -> Registration | None:
@@ -397,3 +459,23 @@ def on_event_cancelled(event: Event, now: datetime, secret_key: str) -> int:
         mails.queue_event_cancelled(registration, secret_key, now)
     log.info("event %s cancelled: queued %d notices", event.id, len(registrations))
     return len(registrations)
+
+
+def unsubscribe(registration: Registration) -> int:
+    """Stop campaign mail (reminders, broadcasts, thank-yous) to this person's address.
+
+    Applies to every registration with the same email; returns how many changed.
+    """
+    write_transaction()
+    rows = list(
+        db.session.scalars(
+            select(Registration).where(
+                Registration.email == registration.email,
+                Registration.is_unsubscribed.is_(False),
+            )
+        )
+    )
+    for row in rows:
+        row.is_unsubscribed = True
+    db.session.flush()
+    return len(rows)

@@ -38,3 +38,11 @@ def manage_token_hash(secret_key: str, nonce: str) -> str:
 def new_referral_code() -> str:
     """A short code for share links (10 characters, about 51 bits)."""
     return "".join(secrets.choice(_REFERRAL_ALPHABET) for _ in range(10))
+
+
+def unsubscribe_signature(secret_key: str, registration_id: int, nonce: str) -> str:
+    """The signature in a registration's one-click unsubscribe link."""
+    digest = hmac.new(
+        secret_key.encode(), f"unsubscribe:{registration_id}:{nonce}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest[:18]).rstrip(b"=").decode()

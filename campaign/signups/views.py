@@ -24,7 +24,7 @@ from campaign.core.urls import absolute_url
 from campaign.events import calendar
 from campaign.events import services as event_services
 from campaign.events.models import Event
-from campaign.extensions import db, limiter
+from campaign.extensions import csrf, db, limiter
 from campaign.organizers.forms import ToggleForm
 from campaign.signups import services
 from campaign.signups.forms import SignupForm, started_token
@@ -44,13 +44,21 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
+@bp.after_app_request
+def _private_manage_links(response: Response) -> Response:
+    """Every answer under /r/ carries the private headers, error pages (CSRF, 405) included."""
+    if request.path.startswith("/r/"):
+        response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
 def event_page(event: Event, form: SignupForm | None = None, status: int = 200) -> Response:
     """The public event page with its registration panel."""
     now = utcnow()
     if form is None:
         form = SignupForm(formdata=None)
         form.ref.data = (request.args.get("ref") or "")[:16]
-    form.started.data = started_token(event.id)
+    form.started.data = started_token(event.slug)
     counts = services.seat_counts(event.id)
     event_url = absolute_url("events.detail", slug=event.slug)
     body = render_template(
@@ -76,15 +84,12 @@ def _signup_limit() -> str:
 @bp.post("/events/<slug>/register")
 @limiter.limit(_signup_limit)
 def register(slug: str) -> Response:
-    event = event_services.public_event(slug)
-    if event is None:
-        abort(404)
     form = SignupForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
-        return event_page(event, form, 400)
-    verdict = form.bot_verdict(event.id)
+        return _event_page_or_404(slug, form, 400)
+    verdict = form.bot_verdict(slug)
     if verdict is not None:
         log.info("signup: discarded a bot-like submission (%s)", verdict)
         return redirect(url_for("signups.registered", slug=slug), 303)
@@ -95,25 +100,32 @@ def register(slug: str) -> Response:
         referral_code=form.ref.data or "",
     )
     try:
-        services.register(event.id, data, utcnow(), _secret())
+        services.register_by_slug(slug, data, utcnow(), _secret())
         db.session.commit()
     except services.InvalidSignup as exc:
         db.session.rollback()
         for name, message in exc.errors.items():
             getattr(form, name).errors = [message]
-        return event_page(event, form, 400)
+        return _event_page_or_404(slug, form, 400)
     except services.EventFull:
         db.session.rollback()
         form.form_errors.append("Sorry, this event is full and has no waitlist.")
-        return event_page(event, form, 409)
+        return _event_page_or_404(slug, form, 409)
     except services.SignupError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
-        return event_page(event, form, 409)
+        return _event_page_or_404(slug, form, 409)
     except IntegrityError:
         # A concurrent identical submission won the race: same answer as a duplicate.
         db.session.rollback()
     return redirect(url_for("signups.registered", slug=slug), 303)
+
+
+def _event_page_or_404(slug: str, form: SignupForm, status: int) -> Response:
+    event = event_services.public_event(slug)
+    if event is None:
+        abort(404)
+    return event_page(event, form, status)
 
 
 @bp.get("/events/<slug>/registered")
@@ -206,3 +218,31 @@ def export(token: str) -> Response:
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = 'attachment; filename="my-registration.json"'
     return response
+
+
+def _unsubscribe_target(registration_id: int, signature: str) -> Registration | None:
+    import hmac as _hmac
+
+    from campaign.signups.tokens import unsubscribe_signature
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.is_anonymised or len(signature) > 64:
+        return None
+    expected = unsubscribe_signature(_secret(), registration.id, registration.token_nonce)
+    if not _hmac.compare_digest(expected, signature):
+        return None
+    return registration
+
+
+@bp.route("/u/<int:registration_id>/<signature>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(registration_id: int, signature: str) -> Response:
+    """One-click unsubscribe (RFC 8058): GET shows a button, POST unsubscribes."""
+    registration = _unsubscribe_target(registration_id, signature)
+    if registration is None:
+        return _private(render_template("signups/invalid.html"), 404)
+    if request.method == "POST":
+        services.unsubscribe(registration)
+        db.session.commit()
+        return _private(render_template("signups/unsubscribed.html", done=True))
+    return _private(render_template("signups/unsubscribed.html", done=False))

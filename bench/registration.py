@@ -1,0 +1,155 @@
+"""Registration throughput under gunicorn (SQLite) against a bare Flask insert route.
+
+Both servers run with the same gunicorn settings (4 sync workers) on the same machine
+in the same run; the figure is the ratio of the two throughputs. Target: >= 0.5x.
+
+    .venv/bin/python bench/registration.py [--requests 600] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import REPO, VENV_BIN, gunicorn, print_table  # noqa: E402
+
+TARGET = 0.5
+
+
+def _seed(env: dict[str, str]) -> str:
+    """Migrate a fresh database and add one published event with no seat limit."""
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "campaign", "db", "upgrade"],
+        cwd=REPO, env=env, check=True, capture_output=True,
+    )
+    script = """
+from datetime import timedelta
+from campaign import create_app
+from campaign.extensions import db
+from campaign.campaigns.demo import seed_demo
+from campaign.core.timeutil import utcnow
+from campaign.events.models import Event
+app = create_app()
+with app.app_context():
+    seed_demo(utcnow().date(), 30, "Educational content, not medical advice.")
+    event = db.session.scalars(db.select(Event).where(Event.status == "published")).first()
+    event.capacity = None
+    db.session.commit()
+    print(event.slug)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, check=True, capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _run_clients(clients: int, total: int, make_worker) -> float:  # type: ignore[no-untyped-def]
+    per_client = total // clients
+    workers = [make_worker(i) for i in range(clients)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda w: w(per_client), workers))
+    elapsed = time.perf_counter() - start
+    bad = sum(results)
+    if bad:
+        raise RuntimeError(f"{bad} requests failed")
+    return per_client * clients / elapsed
+
+
+def project_throughput(base: str, slug: str, clients: int, total: int) -> float:
+    def make_worker(n: int):  # type: ignore[no-untyped-def]
+        session = requests.Session()
+        page = session.get(f"{base}/events/{slug}").text
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        started = re.search(r'id="started" name="started" type="hidden" value="([^"]+)"',
+                            page).group(1)
+
+        def work(count: int) -> int:
+            failures = 0
+            for i in range(count):
+                response = session.post(
+                    f"{base}/events/{slug}/register",
+                    data={"csrf_token": csrf, "started": started, "ref": "", "website": "",
+                          "name": f"Bench Person {n}-{i}", "email": f"bench{n}-{i}@example.org"},
+                    allow_redirects=False,
+                )
+                failures += response.status_code != 303
+            return failures
+
+        return work
+
+    return _run_clients(clients, total, make_worker)
+
+
+def baseline_throughput(base: str, clients: int, total: int) -> float:
+    def make_worker(n: int):  # type: ignore[no-untyped-def]
+        session = requests.Session()
+
+        def work(count: int) -> int:
+            failures = 0
+            for i in range(count):
+                response = session.post(
+                    f"{base}/insert",
+                    data={"name": f"Bench Person {n}-{i}", "email": f"bench{n}-{i}@example.org"},
+                    allow_redirects=False,
+                )
+                failures += response.status_code != 303
+            return failures
+
+        return work
+
+    return _run_clients(clients, total, make_worker)
+
+
+def main() -> list[tuple[str, str, str, str, bool]]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "CAMPAIGN_ENV": "development",
+            "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+            "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
+            "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
+            "CAMPAIGN_SIGNUP_MIN_SECONDS": "0",
+            "CAMPAIGN_RATELIMIT_ENABLED": "false",
+        }
+        Path(f"{tmp}/instance").mkdir()
+        slug = _seed(env)
+        with gunicorn("campaign:create_app()", env) as base:
+            project_throughput(base, slug, args.clients, args.clients * 5)  # warm up
+            project = project_throughput(base, slug, args.clients, args.requests)
+        base_env = {**env, "BASELINE_DATABASE_URL": f"sqlite:///{tmp}/baseline.sqlite3"}
+        with gunicorn("bench.baseline_app:create_app()", base_env) as base:
+            baseline_throughput(base, args.clients, args.clients * 5)
+            baseline = baseline_throughput(base, args.clients, args.requests)
+    ratio = project / baseline
+    row = (
+        "registration POST throughput vs bare Flask insert (SQLite)",
+        f"{ratio:.2f}x",
+        f">={TARGET}x",
+        f"({project:.0f}/s vs {baseline:.0f}/s)",
+        ratio >= TARGET,
+    )
+    return [row]
+
+
+if __name__ == "__main__":
+    rows = main()
+    print_table(rows)
+    sys.exit(0 if all(r[4] for r in rows) else 1)

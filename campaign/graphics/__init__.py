@@ -1,0 +1,1 @@
+"""Share graphics: pure Pillow rendering of campaign cards (no Flask)."""

@@ -1,0 +1,1 @@
+"""Reminders and the scheduler: the database is the schedule, APScheduler only ticks."""

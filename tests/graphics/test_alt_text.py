@@ -1,0 +1,112 @@
+"""Alt text: built from the card's own data, every drawn word in it, at most 420 characters."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from campaign.graphics.alt_text import ALT_TEXT_LIMIT, alt_text
+from campaign.graphics.render import TextDoesNotFit, render_with_report
+from campaign.graphics.specs import PRESETS, CardSpec
+
+from .conftest import KINDS, PROPERTY_SETTINGS, drawn_words, sample_spec, scripted_text
+
+
+def assert_holds_drawn_words(spec: CardSpec, preset: str, text: str) -> None:
+    report = render_with_report(spec, preset)[1]
+    alt_words = set(drawn_words(text))
+    for run in report.runs:
+        for word in drawn_words(run.text):
+            assert word in alt_words, (run.field, word, text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_alt_text_holds_every_word_on_every_preset(kind: str) -> None:
+    spec = sample_spec(kind)
+    text = alt_text(spec)
+    assert len(text) <= ALT_TEXT_LIMIT
+    for preset in PRESETS:
+        assert_holds_drawn_words(spec, preset, text)
+        per_preset = alt_text(spec, preset)
+        assert len(per_preset) <= ALT_TEXT_LIMIT
+        assert_holds_drawn_words(spec, preset, per_preset)
+
+
+def test_alt_text_reads_naturally() -> None:
+    assert alt_text(sample_spec("countdown", days=1)).startswith(
+        "1 day to National Ketamine Day. Saturday 12 December 2026."
+    )
+    assert alt_text(sample_spec("countdown", days=0)).startswith("Today is National Ketamine Day.")
+    assert alt_text(sample_spec("attending")).startswith("Priya is attending: Understanding")
+    myth_fact = alt_text(sample_spec("myth_fact"))
+    assert myth_fact.startswith("Myth: Ketamine is only a recreational party drug. Fact: When")
+    assert "Source: Understanding the Mechanism of Ketamine in Reducing Anxiety Symptoms." in (
+        myth_fact
+    )
+    assert "not medical advice" in myth_fact
+
+
+def test_omitted_name_is_not_in_the_alt_text() -> None:
+    text = alt_text(sample_spec("attending", first_name="李雷"))
+    assert text.startswith("I’m attending:")
+    assert "李" not in text
+
+
+def test_long_title_uses_the_drawn_words_to_stay_within_the_limit() -> None:
+    title = " ".join(f"word{n}" for n in range(120))
+    spec = sample_spec("event", title=title, place_text="Hall " * 60)
+    text = alt_text(spec)
+    assert len(text) <= ALT_TEXT_LIMIT
+    for preset in PRESETS:
+        assert_holds_drawn_words(spec, preset, text)
+    og_only = alt_text(spec, "og")
+    assert len(og_only) <= len(text)
+    assert_holds_drawn_words(spec, "og", og_only)
+
+
+LONG_SOURCE = (
+    "Understanding the Mechanism of Ketamine in Reducing Anxiety Symptoms, a plain-language "
+    "explainer"
+)
+LONG_DISCLAIMER = (
+    "Educational content, not medical advice. Talk to a healthcare provider before any treatment."
+)
+LONG_FACT = (
+    "If you are struggling with anxiety, consider talking to a healthcare provider about the "
+    "potential benefits of ketamine treatment."
+)
+
+
+def test_myth_fact_alt_text_over_budget_is_refused() -> None:
+    spec = sample_spec(
+        "myth_fact", fact=LONG_FACT, source_title=LONG_SOURCE, disclaimer=LONG_DISCLAIMER
+    )
+    for preset in PRESETS:  # the card itself fits ...
+        render_with_report(spec, preset)
+    with pytest.raises(TextDoesNotFit) as caught:  # ... but its words do not fit 420 characters
+        alt_text(spec)
+    assert caught.value.field == "alt_text" and caught.value.overflow_chars > 0
+
+
+def test_cut_campaign_name_keeps_only_its_drawn_words() -> None:
+    long_name = "National Ketamine Day " * 12
+    spec = sample_spec("myth_fact", campaign_name=long_name)
+    text = alt_text(spec)
+    assert len(text) <= ALT_TEXT_LIMIT
+    for preset in PRESETS:
+        assert_holds_drawn_words(spec, preset, text)
+
+
+@PROPERTY_SETTINGS
+@given(
+    kind=st.sampled_from(("event", "attending", "countdown")),
+    preset=st.sampled_from(tuple(PRESETS)),
+    words=scripted_text(18),
+)
+def test_alt_text_holds_drawn_words_for_any_text(kind: str, preset: str, words: str) -> None:
+    field = {"event": "title", "attending": "event_title", "countdown": "tagline"}[kind]
+    spec = sample_spec(kind, **{field: words})
+    text = alt_text(spec, preset)
+    assert len(text) <= ALT_TEXT_LIMIT
+    assert_holds_drawn_words(spec, preset, text)

@@ -1,0 +1,187 @@
+"""Bundled fonts: files and licences, the cmap reader, coverage and fallback."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from campaign.graphics import fonts
+from campaign.graphics.fonts import (
+    FONT_DIR,
+    FONTS,
+    FontFormatError,
+    family_coverage,
+    font_digest,
+    font_files,
+    load_font,
+    missing_characters,
+    raqm_available,
+    raqm_status_message,
+    read_cmap,
+)
+
+
+def test_every_family_file_is_bundled_with_its_licence() -> None:
+    files = font_files()
+    assert len(files) == 11
+    for path in files:
+        assert path.is_file(), path
+        assert path.stat().st_size > 10_000
+    for family_dir in ("inter", "noto"):
+        licence = FONT_DIR / family_dir / "LICENSE-copyright.txt"
+        assert "OFL" in licence.read_text(encoding="utf-8")
+    readme = (FONT_DIR / "README.md").read_text(encoding="utf-8")
+    for needle in ("fonts-inter", "4.0~beta7+ds-1", "fonts-noto-core", "20201225-1"):
+        assert needle in readme
+    total = sum(path.stat().st_size for path in files)
+    assert total < 4_000_000, "only the weights the cards use should be bundled"
+
+
+def test_font_digest_is_a_stable_sha256() -> None:
+    digest = font_digest()
+    assert len(digest) == 64
+    assert int(digest, 16) >= 0
+    assert font_digest() == digest
+
+
+def test_raqm_status_message_is_clear() -> None:
+    message = raqm_status_message()
+    assert "Raqm" in message or "libraqm" in message
+    if not raqm_available():
+        assert "right to left" in message
+
+
+# --- cmap reader: synthetic fonts exercise both subtable formats ---------------------------------
+
+
+def _sfnt_with_cmap(subtable: bytes, platform: int = 3, encoding: int = 1) -> bytes:
+    cmap = struct.pack(">HH", 0, 1) + struct.pack(">HHI", platform, encoding, 12) + subtable
+    header = struct.pack(">4sHHHH", b"\x00\x01\x00\x00", 1, 16, 0, 0)
+    record = struct.pack(">4sIII", b"cmap", 0, 12 + 16, len(cmap))
+    return header + record + cmap
+
+
+def _format4(segments: list[tuple[int, int, int, list[int] | None]]) -> bytes:
+    """segments: (start, end, delta, glyph ids or None); a 0xFFFF segment is appended."""
+    segments = [*segments, (0xFFFF, 0xFFFF, 1, None)]
+    n = len(segments)
+    ends = [s[1] for s in segments]
+    starts = [s[0] for s in segments]
+    deltas = [s[2] for s in segments]
+    glyph_arrays: list[int] = []
+    offsets = []
+    for i, (_, _, _, glyphs) in enumerate(segments):
+        if glyphs is None:
+            offsets.append(0)
+        else:
+            # bytes from this idRangeOffset entry to the first glyph of this segment
+            offsets.append(2 * (n - i) + 2 * len(glyph_arrays))
+            glyph_arrays.extend(glyphs)
+    body = (
+        struct.pack(f">{n}H", *ends)
+        + b"\0\0"
+        + struct.pack(f">{n}H", *starts)
+        + struct.pack(f">{n}h", *deltas)
+        + struct.pack(f">{n}H", *offsets)
+        + struct.pack(f">{len(glyph_arrays)}H", *glyph_arrays)
+    )
+    return struct.pack(">HHHHHHH", 4, 14 + len(body), 0, 2 * n, 0, 0, 0) + body
+
+
+def test_cmap_format4_delta_and_glyph_array_segments() -> None:
+    sub = _format4(
+        [
+            (0x41, 0x43, -0x40, None),  # A..C -> glyphs 1..3
+            (0x61, 0x64, 0, [5, 0, 7, 0]),  # a, c mapped; b, d -> .notdef
+        ]
+    )
+    covered = read_cmap(_sfnt_with_cmap(sub))
+    assert covered == {0x41, 0x42, 0x43, 0x61, 0x63}
+
+
+def test_cmap_format12_groups_skip_notdef() -> None:
+    groups = [(0x20, 0x22, 0), (0x1F600, 0x1F601, 10)]
+    sub = struct.pack(">HHIII", 12, 0, 16 + 12 * len(groups), 0, len(groups))
+    sub += b"".join(struct.pack(">III", *g) for g in groups)
+    covered = read_cmap(_sfnt_with_cmap(sub, 3, 10))
+    assert covered == {0x21, 0x22, 0x1F600, 0x1F601}
+
+
+def test_cmap_reader_rejects_non_fonts() -> None:
+    with pytest.raises(FontFormatError):
+        read_cmap(b"not a font at all")
+
+
+def _ink(font: ImageFont.FreeTypeFont, ch: str) -> bytes:
+    image = Image.new("L", (80, 80), 0)
+    ImageDraw.Draw(image).text((10, 60), ch, font=font, fill=255, anchor="ls")
+    return image.tobytes()
+
+
+@pytest.mark.parametrize("family", ["Inter", "NotoSansHebrew", "NotoSansDevanagari"])
+def test_cmap_agrees_with_what_freetype_draws(family: str) -> None:
+    """Characters the cmap maps draw something other than the .notdef box, and vice versa."""
+    font = load_font(family, "regular", 40)
+    notdef = _ink(font, "\u0378")  # unassigned code point: mapped by no font
+    covered = family_coverage(family)
+    probes = [
+        chr(c)
+        for c in (
+            *range(0x41, 0x5B),
+            *range(0x391, 0x3A0),
+            *range(0x410, 0x420),
+            *range(0x5D0, 0x5EB),
+            *range(0x915, 0x93A),
+            0x4E2D,
+        )
+    ]
+    assert 0x378 not in covered
+    for ch in probes:
+        assert (_ink(font, ch) != notdef) == (ord(ch) in covered), (family, ch)
+
+
+# --- Coverage and fallback -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoë Ångström",
+        "Ωμέγα Αθήνα",
+        "Привет, Москва",
+        "مرحبا بالعالم",
+        "שלום עולם",
+        "हिन्दी नमस्ते",
+        "Sat 12 Dec 2026, 18:00 EST — “quoted” ‘text’ … #tag",
+    ],
+)
+def test_supported_scripts_have_no_missing_characters(text: str) -> None:
+    assert missing_characters(text) == set()
+
+
+def test_missing_characters_finds_emoji_and_cjk() -> None:
+    assert missing_characters("Li 李 😀 ok") == {"李", "😀"}
+    assert missing_characters("a\u200db\n") == set()  # invisible and control characters
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Leeds", "Inter"),
+        ("Привет", "Inter"),
+        ("مرحبا 2026", "NotoSansArabic"),
+        ("שלום", "NotoSansHebrew"),
+        ("हिन्दी", "NotoSansDevanagari"),
+        ("李", None),
+    ],
+)
+def test_family_for_picks_the_first_family_covering_the_run(text: str, family: str) -> None:
+    assert FONTS.family_for(text) == family
+
+
+def test_noto_families_fall_back_to_bold_for_semibold() -> None:
+    arabic = fonts.FAMILY_BY_NAME["NotoSansArabic"]
+    assert arabic.path("semibold").name == "NotoSansArabic-Bold.ttf"
+    assert fonts.FAMILY_BY_NAME["Inter"].path("semibold").name == "Inter-SemiBold.otf"
