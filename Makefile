@@ -32,6 +32,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## bench: run every benchmark under bench/ and print one table (ratios against baselines)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

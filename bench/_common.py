@@ -35,27 +35,70 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
+class Server(str):
+    """A running server's base URL (the string) and its master process id."""
+
+    pid: int
+
+    def __new__(cls, url: str, pid: int) -> Server:
+        self = super().__new__(cls, url)
+        self.pid = pid
+        return self
+
+    def cpu(self) -> float:
+        return process_tree_cpu(self.pid)
+
+
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], workers: int = 4, health: str = "/healthz"
-             ) -> Iterator[str]:
-    """Run `gunicorn app_spec` on a free loopback port; yields the base URL."""
+def gunicorn(
+    app_spec: str, env: dict[str, str], workers: int = 4, health: str = "/healthz"
+) -> Iterator[Server]:
+    """Run `gunicorn app_spec` on a free loopback port; yields its URL (and pid)."""
     port = free_port()
     full_env = {**os.environ, **env, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", app_spec],
-        cwd=REPO, env=full_env,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+            app_spec,
+        ],
+        cwd=REPO,
+        env=full_env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + health)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by pid and its children (gunicorn workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children_file = Path(f"/proc/{pid}/task/{pid}/children")
+    if children_file.exists():
+        pids += [int(p) for p in children_file.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def print_table(rows: list[tuple[str, str, str, str, bool]]) -> None:

@@ -10,6 +10,7 @@ import os
 from flask import Flask, redirect, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -42,7 +43,10 @@ def create_app() -> Flask:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        db.create_all()
+        try:
+            db.create_all()
+        except OperationalError:
+            pass  # another worker created the table at the same moment
 
     @app.get("/healthz")
     def healthz() -> str:

@@ -1,4 +1,4 @@
-"""Flask commands: create-organizer, seed-demo."""
+"""Flask commands: create-organizer, seed-demo, seed-scale."""
 
 from __future__ import annotations
 
@@ -13,10 +13,14 @@ from campaign.extensions import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_organizer)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(devserver)
     app.cli.add_command(mail_group)
     app.cli.add_command(scheduler)
     app.cli.add_command(jobs_group)
+    from campaign.graphics.cli import cards_group
+
+    app.cli.add_command(cards_group)
 
 
 @click.command("create-organizer")
@@ -72,6 +76,58 @@ def seed_demo(if_empty: bool) -> None:
     db.session.commit()
     click.echo(
         f"Seeded {campaign.name} on {campaign.day:%d %B %Y} with {len(demo.DEMO_EVENTS)} events."
+    )
+
+
+@click.command("seed-scale")
+@click.option("--events", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--registrations", default=100_000, show_default=True, type=click.IntRange(0, 10_000_000)
+)
+@click.option("--batch", default=5000, show_default=True, type=click.IntRange(100, 50_000))
+@click.option("--seed", default=2026, show_default=True, help="Random seed: same seed, same data.")
+def seed_scale(events: int, registrations: int, batch: int, seed: int) -> None:
+    """Fill the current campaign with many events and registrations (benchmarks, load tests).
+
+    Creates the demo campaign first when the database has none. Each batch is one
+    transaction, so a stopped run leaves whole batches behind.
+    """
+    from campaign.campaigns import demo, scale
+    from campaign.campaigns.services import current_campaign
+    from campaign.core.timeutil import to_local, utcnow
+
+    now = utcnow()
+    if demo.is_empty():
+        demo.seed_demo(
+            to_local(now, demo.DEMO_TIMEZONE).date(),
+            int(current_app.config["DEMO_DAY_OFFSET_DAYS"]),
+            current_app.config["DEFAULT_DISCLAIMER"],
+        )
+        db.session.commit()
+        click.echo("Seeded the demo campaign first.")
+    campaign = current_campaign()
+    if campaign is None:
+        raise click.ClickException("No active campaign to fill.")
+    fill = scale.ScaleFill(
+        campaign_id=campaign.id,
+        campaign_day=campaign.day,
+        plan=scale.ScalePlan(events, registrations, batch=batch, seed=seed),
+        now=now,
+        secret_key=current_app.config["SECRET_KEY"],
+    )
+    steps = fill.batches()
+    next(steps)
+    db.session.commit()
+    click.echo(f"Added {len(fill.event_ids)} events to {campaign.name}.")
+    with click.progressbar(length=registrations, label="Registrations") as bar:
+        done = 0
+        for total in steps:
+            db.session.commit()
+            bar.update(total - done)
+            done = total
+    click.echo(
+        f"Added {fill.registrations} registrations and {fill.outbox} sent emails; "
+        f"the largest event is #{fill.largest_event_id}."
     )
 
 
@@ -131,6 +187,8 @@ def devserver(host: str, port: int, no_scheduler: bool) -> None:
     import subprocess
     import sys
 
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = f"http://{host}:{port}"
     scheduler_process = None
@@ -152,7 +210,8 @@ def devserver(host: str, port: int, no_scheduler: bool) -> None:
         "  Press Ctrl-C to stop the server and the scheduler.\n"
     )
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        # Not app.run(): Flask refuses to block inside a `flask` command.
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         if scheduler_process is not None:
             scheduler_process.terminate()

@@ -62,14 +62,22 @@ def counts(event_id: int) -> dict[str, int]:
 
 
 def top_referrers(event_id: int, limit: int = 10) -> list[tuple[str, int]]:
-    """(referrer name, how many registered through their link), most first."""
-    referred = aliased(Registration)
+    """(referrer name, how many registered through their link), most first.
+
+    A referral code only counts on its own event, so the event's referred rows are
+    grouped first (read from an index) and only the top referrers' names are fetched.
+    """
+    referred = (
+        select(Registration.referred_by_id.label("referrer_id"), func.count().label("n"))
+        .where(Registration.event_id == event_id, Registration.referred_by_id.is_not(None))
+        .group_by(Registration.referred_by_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(Registration.name, func.count(referred.id))
-        .join(referred, referred.referred_by_id == Registration.id)
+        select(Registration.name, referred.c.n)
+        .join(referred, referred.c.referrer_id == Registration.id)
         .where(Registration.event_id == event_id)
-        .group_by(Registration.id, Registration.name)
-        .order_by(func.count(referred.id).desc(), Registration.id)
+        .order_by(referred.c.n.desc(), Registration.id)
         .limit(limit)
     )
     return [(name, n) for name, n in rows]

@@ -252,4 +252,8 @@ def seed_demo(today: date, day_offset: int, disclaimer: str) -> Campaign:
         )
         db.session.add(event)
         db.session.flush()
+    from campaign.graphics.services import load_content
+
+    # The myth/fact pairs written from the source article, approved: the gallery is live.
+    load_content(campaign, now, approve=True)
     return campaign

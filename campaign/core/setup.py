@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    from campaign.graphics import views as graphics_views
+
+    graphics_views.init_app(app)  # upload size limit; logs whether Raqm is available
     _register_mail_renderers()
     _register_template_helpers(app)
 
@@ -60,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from campaign.dashboard.views import bp as dashboard_bp
     from campaign.events.views import bp as events_bp
     from campaign.events.views import manage_bp as events_manage_bp
+    from campaign.graphics.views import bp as graphics_bp
+    from campaign.graphics.views import manage_bp as graphics_manage_bp
     from campaign.mail.views import bp as mail_bp
     from campaign.organizers.views import bp as organizers_bp
     from campaign.reminders.views import bp as reminders_bp
@@ -76,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
         attendees_bp,
         mail_bp,
         reminders_bp,
+        graphics_bp,
+        graphics_manage_bp,
     ):
         app.register_blueprint(blueprint)
 

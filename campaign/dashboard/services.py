@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import Select, case, func, select
 
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
@@ -52,60 +54,110 @@ def _scope(query, organizer: Organizer, campaign_id: int):  # type: ignore[no-un
 
 
 def registrations_per_day(
-    organizer: Organizer, campaign_id: int, today: date, days: int = 30
+    organizer: Organizer, campaign_id: int, now: datetime, days: int = 30
 ) -> list[tuple[date, int]]:
-    """New registrations per UTC day for the last `days` days (zeros included)."""
-    from campaign.signups.models import Registration
+    """New registrations per UTC day for the last `days` days (zeros included).
 
+    Days before today are over, so their counts are kept for a few minutes per worker
+    (and per scope); each request then counts today's registrations only. Without
+    that, every dashboard view would group the whole window of registrations.
+    """
+    today = now.date()
     start = today - timedelta(days=days - 1)
-    start_at = datetime.combine(start, time.min, tzinfo=UTC)
-    created = Registration.created_at
-    if db.session.get_bind().dialect.name == "postgresql":
-        created = func.timezone("UTC", created)
-    day = func.date(created)
-    query = _scope(
-        select(day, func.count())
-        .join(Event, Registration.event_id == Event.id)
-        .where(Registration.created_at >= start_at)
-        .group_by(day),
-        organizer,
-        campaign_id,
-    )
-    counts = {str(d): n for d, n in db.session.execute(query)}
+    cache = current_app.extensions.setdefault(_DAY_CACHE, {})
+    key = (campaign_id, None if organizer.is_admin else organizer.id, start, today)
+    cached = cache.get(key)
+    if cached is None or cached[0] < now - _DAY_CACHE_TTL:
+        if len(cache) > _DAY_CACHE_MAX:
+            cache.clear()
+        cached = cache[key] = (now, _counts_per_day(organizer, campaign_id, start, today))
+    counts = {**cached[1], **_counts_per_day(organizer, campaign_id, today, today + _ONE_DAY)}
     return [
         (start + timedelta(days=i), counts.get(str(start + timedelta(days=i)), 0))
         for i in range(days)
     ]
 
 
-def per_event_totals(organizer: Organizer, campaign_id: int, now: datetime) -> list[dict]:
-    """Each upcoming or recent event with its confirmed, waitlisted and checked-in counts."""
-    from sqlalchemy import case
+_DAY_CACHE = "campaign_dashboard_days"
+_DAY_CACHE_TTL = timedelta(minutes=15)
+_DAY_CACHE_MAX = 1000
+_ONE_DAY = timedelta(days=1)
 
+
+def _counts_per_day(
+    organizer: Organizer, campaign_id: int, start: date, end: date
+) -> dict[str, int]:
+    """{"YYYY-MM-DD": registrations} for the UTC days from start up to (not including) end.
+
+    The range on created_at drives the query (an index), each row's event is checked by
+    its primary key: the reverse order would read every registration of every event.
+    """
+    from campaign.signups.models import Registration
+
+    created = Registration.created_at
+    if db.session.get_bind().dialect.name == "postgresql":
+        created = func.timezone("UTC", created)
+    day = func.date(created)
+    in_scope = _scope(
+        select(Event.id).where(Event.id == Registration.event_id), organizer, campaign_id
+    )
+    query = (
+        select(day, func.count())
+        .where(
+            Registration.created_at >= datetime.combine(start, time.min, tzinfo=UTC),
+            Registration.created_at < datetime.combine(end, time.min, tzinfo=UTC),
+            in_scope.exists(),
+        )
+        .group_by(day)
+    )
+    return {str(d): n for d, n in db.session.execute(query)}
+
+
+TOTALS_PER_PAGE = 25
+
+
+def totals_query(organizer: Organizer, campaign_id: int, now: datetime) -> Select:
+    """The events of the per-event table: upcoming or recent, not drafts, soonest first."""
+    return _scope(
+        select(Event)
+        .where(Event.ends_at > now - timedelta(days=30), Event.status != "draft")
+        .order_by(Event.starts_at, Event.id),
+        organizer,
+        campaign_id,
+    )
+
+
+def totals_for(events: Sequence[Event]) -> list[dict]:
+    """Each event with its confirmed, waitlisted, checked-in and referred counts (one query)."""
     from campaign.signups.models import Registration
 
     confirmed = func.count(case((Registration.status == "confirmed", 1)))
     waitlisted = func.count(case((Registration.status == "waitlisted", 1)))
-    checked_in = func.count(case((Registration.checked_in_at.is_not(None), 1)))
-    referred = func.count(case((Registration.referred_by_id.is_not(None), 1)))
-    query = _scope(
-        select(Event, confirmed, waitlisted, checked_in, referred)
-        .outerjoin(Registration, Registration.event_id == Event.id)
-        .where(Event.ends_at > now - timedelta(days=30), Event.status != "draft")
-        .group_by(Event.id)
-        .order_by(Event.starts_at),
-        organizer,
-        campaign_id,
+    # Only people who still have a place count as checked in.
+    checked_in = func.count(
+        case(
+            (
+                (Registration.status == "confirmed") & Registration.checked_in_at.is_not(None),
+                1,
+            )
+        )
     )
+    referred = func.count(Registration.referred_by_id)
+    rows = db.session.execute(
+        select(Registration.event_id, confirmed, waitlisted, checked_in, referred)
+        .where(Registration.event_id.in_([event.id for event in events]))
+        .group_by(Registration.event_id)
+    )
+    figures = {event_id: counts for event_id, *counts in rows}
     return [
-        {
-            "event": event,
-            "confirmed": c,
-            "waitlisted": w,
-            "checked_in": ci,
-            "referred": r,
-        }
-        for event, c, w, ci, r in db.session.execute(query)
+        dict(
+            zip(
+                ("event", "confirmed", "waitlisted", "checked_in", "referred"),
+                (event, *figures.get(event.id, (0, 0, 0, 0))),
+                strict=True,
+            )
+        )
+        for event in events
     ]
 
 
@@ -124,18 +176,24 @@ def failed_mail_count(organizer: Organizer, campaign_id: int) -> int:
 
 
 def top_referrers(organizer: Organizer, campaign_id: int, limit: int = 5) -> list[tuple]:
-    """(name, event title, people referred) across the organizer's events."""
-    from sqlalchemy.orm import aliased
+    """(name, event title, people referred) across the organizer's events.
 
+    Referred rows are grouped by referrer from their index first; only the referrers
+    found are then joined to their event for the scope.
+    """
     from campaign.signups.models import Registration
 
-    referred = aliased(Registration)
+    referred = (
+        select(Registration.referred_by_id.label("referrer_id"), func.count().label("n"))
+        .where(Registration.referred_by_id.is_not(None))
+        .group_by(Registration.referred_by_id)
+        .subquery()
+    )
     query = _scope(
-        select(Registration.name, Event.title, func.count(referred.id))
-        .join(referred, referred.referred_by_id == Registration.id)
+        select(Registration.name, Event.title, referred.c.n)
+        .join(referred, referred.c.referrer_id == Registration.id)
         .join(Event, Registration.event_id == Event.id)
-        .group_by(Registration.id, Registration.name, Event.title)
-        .order_by(func.count(referred.id).desc(), Registration.id)
+        .order_by(referred.c.n.desc(), Registration.id)
         .limit(limit),
         organizer,
         campaign_id,

@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 
 from campaign.campaigns.services import current_campaign
 from campaign.core.timeutil import days_until, to_local, utcnow
+from campaign.core.urls import page_number
 from campaign.dashboard import services
 from campaign.dashboard.chart import bar_chart
+from campaign.extensions import db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/manage")
 
@@ -26,11 +28,18 @@ def index() -> str:
         counts = services.event_counts(current_user, campaign.id, now)
         upcoming = services.next_events(current_user, campaign.id, now)
         days_left = days_until(campaign.day, to_local(now, campaign.timezone).date())
-        per_day = services.registrations_per_day(current_user, campaign.id, now.date())
+        per_day = services.registrations_per_day(current_user, campaign.id, now)
+        totals_page = db.paginate(
+            services.totals_query(current_user, campaign.id, now),
+            page=page_number(),
+            per_page=services.TOTALS_PER_PAGE,
+            error_out=False,
+        )
         extra = {
             "chart": bar_chart(per_day, "New registrations per day, last 30 days (UTC)"),
             "registrations_30d": sum(n for _, n in per_day),
-            "totals": services.per_event_totals(current_user, campaign.id, now),
+            "totals_page": totals_page,
+            "totals": services.totals_for(totals_page.items),
             "failed_mail": services.failed_mail_count(current_user, campaign.id),
             "referrers": services.top_referrers(current_user, campaign.id),
         }

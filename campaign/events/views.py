@@ -159,8 +159,9 @@ def _save_form(form: EventForm, event: Event | None) -> Event | None:
     if errors or not form_ok:
         for name, message in errors.items():
             field = getattr(form, name, None)
-            if field is not None and message not in field.errors:
-                field.errors = [*field.errors, message]
+            # One message per field: the service's words are clearer than WTForms'.
+            if field is not None:
+                field.errors = [message]
         return None
     try:
         if event is None:

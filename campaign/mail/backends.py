@@ -21,6 +21,10 @@ class TransientError(Exception):
     """Worth retrying later: 4xx replies, timeouts, refused or dropped connections."""
 
 
+class ConnectionFailed(TransientError):
+    """The server could not be reached or did not greet: the rest of a batch would fail too."""
+
+
 class PermanentError(Exception):
     """Retrying will not help: 5xx replies. The message is marked failed."""
 
@@ -92,9 +96,10 @@ class SMTPBackend:
             return
         s = self.settings
         context = ssl.create_default_context()
+        conn: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                conn = smtplib.SMTP_SSL(
                     s.host,
                     s.port,
                     timeout=s.timeout,
@@ -109,12 +114,17 @@ class SMTPBackend:
                     conn.starttls(context=context)
             if s.username:
                 conn.login(s.username, s.password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentError(_reply(exc.smtp_code, exc.smtp_error)) from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _classify(exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientError(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            # A refused login or a 4xx/5xx greeting is the server's (or the settings')
+            # problem, not the message's: retried with backoff like a refused connection.
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.close()
+            if isinstance(exc, smtplib.SMTPResponseException):
+                reason = _reply(exc.smtp_code, exc.smtp_error)
+            else:
+                reason = f"{type(exc).__name__}: {exc}"
+            raise ConnectionFailed(f"connection failed: {reason}") from exc
         self.connection = conn
 
     def send(self, message: EmailMessage) -> None:

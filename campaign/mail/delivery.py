@@ -26,6 +26,7 @@ from campaign.extensions import db
 from campaign.mail import services as mail_services
 from campaign.mail.backends import (
     Backend,
+    ConnectionFailed,
     ConsoleBackend,
     FileBackend,
     PermanentError,
@@ -54,6 +55,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     lost_lease: int = 0
+    deferred: int = 0  # left for later, untried, because the server was unreachable
     errors: list[str] = field(default_factory=list)
 
 
@@ -229,26 +231,42 @@ def deliver_due(
     now: datetime | None = None,
     clock: Any = utcnow,
 ) -> DeliveryReport:
-    """Claim one batch of due messages and try each once. Safe to run concurrently."""
+    """Claim one batch of due messages and try each once. Safe to run concurrently.
+
+    With `now` given, the clock starts there and runs at the real pace, so the leases
+    renewed before each send, the retry times and sent_at agree with the claim.
+    """
     worker = worker or worker_id()
     report = DeliveryReport()
+    if now is not None and clock is utcnow:
+        skew = now - utcnow()
+
+        def clock() -> datetime:
+            return utcnow() + skew
+
     ids = claim(worker, now or clock(), policy.batch_size, policy.lease)
     report.claimed = len(ids)
     if not ids:
         return report
     _render_claimed(ids, worker, report)
     try:
-        for row_id in ids:
-            _deliver_one(row_id, backend, sender, policy, worker, clock, report)
+        for index, row_id in enumerate(ids):
+            retry_at = _deliver_one(row_id, backend, sender, policy, worker, clock, report)
+            if retry_at is not None:
+                # The server is unreachable: one wait for the timeout per batch, not per
+                # message. The rest go back to the queue, untried, until the retry time.
+                report.deferred += _release(ids[index + 1 :], worker, retry_at)
+                break
     finally:
         backend.close()
     log.info(
-        "deliver: claimed %d, sent %d, retry %d, failed %d, lost lease %d",
+        "deliver: claimed %d, sent %d, retry %d, failed %d, lost lease %d, deferred %d",
         report.claimed,
         report.sent,
         report.retried,
         report.failed,
         report.lost_lease,
+        report.deferred,
     )
     return report
 
@@ -290,14 +308,18 @@ def _deliver_one(
     worker: str,
     clock: Any,
     report: DeliveryReport,
-) -> None:
+) -> datetime | None:
+    """Send one claimed row and record the outcome.
+
+    Returns when to try again if the server could not be reached (else None).
+    """
     now = clock()
     if not _renew(row_id, worker, now + policy.lease):
         report.lost_lease += 1
-        return
+        return None
     row = db.session.get(OutboxMessage, row_id)
     if row is None or row.subject is None:
-        return
+        return None
     attempts = row.attempts + 1
     message = build_message(row, sender, now)
     db.session.rollback()  # end the read before the slow network call
@@ -311,9 +333,10 @@ def _deliver_one(
             worker,
             {"status": STATUS_FAILED, "attempts": attempts, "last_error": str(exc)[:1000]},
         )
-        return
+        return None
     except TransientError as exc:
         report.errors.append(str(exc)[:200])
+        retry_at = clock() + backoff(attempts, policy)
         if attempts >= policy.max_attempts:
             report.failed += 1
             _finish(
@@ -333,10 +356,10 @@ def _deliver_one(
                 {
                     "attempts": attempts,
                     "last_error": str(exc)[:1000],
-                    "next_attempt_at": clock() + backoff(attempts, policy),
+                    "next_attempt_at": retry_at,
                 },
             )
-        return
+        return retry_at if isinstance(exc, ConnectionFailed) else None
     if _finish(
         row_id,
         worker,
@@ -346,6 +369,22 @@ def _deliver_one(
     else:
         report.lost_lease += 1
         log.warning("deliver: message %s sent but its claim was taken over", row_id)
+    return None
+
+
+def _release(row_ids: list[int], worker: str, retry_at: datetime) -> int:
+    """Give back claimed rows untried (no attempt counted), due again at retry_at."""
+    if not row_ids:
+        return 0
+    write_transaction()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, lease_until=None, next_attempt_at=retry_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def retry_failed(row_ids: list[int], now: datetime) -> int:

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from campaign.core.text import has_control_characters
 from campaign.core.timeutil import utcnow
 from campaign.core.tokens import hash_token, new_token
 from campaign.extensions import db
@@ -61,7 +62,11 @@ def check_password_rules(password: str) -> None:
 
 
 def find_by_email(email: str) -> Organizer | None:
-    return db.session.scalar(select(Organizer).where(Organizer.email == normalise_email(email)))
+    """The organizer with this email; None for anything that cannot be an address."""
+    email = normalise_email(email)
+    if not email or len(email) > 254 or has_control_characters(email):
+        return None  # PostgreSQL refuses NUL in text: never send such a value
+    return db.session.scalar(select(Organizer).where(Organizer.email == email))
 
 
 def create_organizer(

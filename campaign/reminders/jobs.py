@@ -59,7 +59,7 @@ def run_delivery(now: datetime | None = None, max_batches: int = 50) -> dict[str
         lease=timedelta(seconds=int(config["MAIL_LEASE_SECONDS"])),
         max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
     )
-    totals = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "lost_lease": 0}
+    totals = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "lost_lease": 0, "deferred": 0}
     worker = delivery.worker_id()
     for _ in range(max_batches):
         report = delivery.deliver_due(backend, config["MAIL_SENDER"], policy, worker, now)

@@ -158,7 +158,18 @@ def links_for(registration: Registration, secret_key: str) -> dict[str, Any]:
         "google_url": calendar.google_calendar_link(event, event_url, join_url),
         "outlook_url": calendar.outlook_calendar_link(event, event_url, join_url),
         "join_url": join_url,
+        "card_url": _event_card_url(event),
     }
+
+
+def _event_card_url(event: Event) -> str | None:
+    """The absolute URL of the event's current share card (its key is registered here)."""
+    try:
+        from campaign.graphics.services import event_card_url
+
+        return event_card_url(event)
+    except BuildError:
+        return None
 
 
 def calendar_text(registration: Registration, links: dict[str, Any]) -> str:

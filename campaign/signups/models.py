@@ -40,6 +40,18 @@ class Registration(db.Model):
             postgresql_where=text("status != 'cancelled'"),
         ),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
+        # The attendee list, its page count and the CSV: one event's live rows in id order.
+        Index("ix_registrations_event_live", "event_id", "anonymised_at", "id"),
+        # Per-event figures (status, checked in, referred) read from the index alone.
+        Index(
+            "ix_registrations_event_figures",
+            "event_id",
+            "status",
+            "checked_in_at",
+            "referred_by_id",
+        ),
+        # The dashboard's registrations per day: a range of created_at, scoped by event.
+        Index("ix_registrations_created_at", "created_at", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -86,8 +86,6 @@ def _signup_limit() -> str:
 def register(slug: str) -> Response:
     form = SignupForm()
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
         return _event_page_or_404(slug, form, 400)
     verdict = form.bot_verdict(slug)
     if verdict is not None:
@@ -194,6 +192,28 @@ def cancel(token: str) -> Response:
     db.session.commit()
     flash("Your registration is cancelled. We've emailed you a confirmation.", "success")
     return _private(redirect(url_for("signups.manage", token=token), 303))
+
+
+@bp.post("/r/<token>/card-name")
+def card_name(token: str) -> Response:
+    """Opt in or out of showing the first name on the "I'm attending" card."""
+    from campaign.graphics.services import set_name_on_card
+
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    if found.is_anonymised:
+        abort(404)
+    show = request.form.get("show") == "1"
+    set_name_on_card(found, show)
+    db.session.commit()
+    if show:
+        flash("Your card now shows your first name.", "success")
+    else:
+        flash("Your first name is off your card.", "success")
+    return _private(redirect(url_for("signups.manage", token=token) + "#share-card", 303))
 
 
 @bp.post("/r/<token>/delete")

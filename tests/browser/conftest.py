@@ -96,21 +96,25 @@ def serve_app(instance: Path) -> Iterator[LiveServer]:
     # Bind first (port 0: the OS picks a free port), then build the app with its real URL.
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True, request_handler=_QuietHandler)
     url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "ENV": "testing",
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret-key",
-            "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
-            or "sqlite:///" + str(instance / "browser.sqlite3"),
-            "INSTANCE_PATH": str(instance),
-            "BASE_URL": url,
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": None,
-        }
-    )
-    _fresh_schema(app)
+    try:
+        app = create_app(
+            {
+                "ENV": "testing",
+                "TESTING": True,
+                "SECRET_KEY": "browser-test-secret-key",
+                "DATABASE_URL": os.environ.get("TEST_DATABASE_URL")
+                or "sqlite:///" + str(instance / "browser.sqlite3"),
+                "INSTANCE_PATH": str(instance),
+                "BASE_URL": url,
+                "WTF_CSRF_ENABLED": True,
+                "RATELIMIT_ENABLED": False,
+                "SERVER_NAME": None,
+            }
+        )
+        _fresh_schema(app)
+    except BaseException:
+        server.server_close()
+        raise
     server.app = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from campaign.attendees.services import CSV_HEADER, csv_filename, neutralise
 from campaign.extensions import db
+from campaign.signups.models import Registration
 from tests.conftest import login
 from tests.signups.conftest import edit_event, only_registration, outbox, registrations
 
@@ -191,9 +192,11 @@ def test_the_csv_neutralises_formulas_and_keeps_numbers(
     register(event, "Plain Name", "=cmd@example.org")
     register(event, "Tab Name", "tab@example.org")
     register(event, "CR Name", "cr@example.org")
+    # Names with tab or CR cannot come through the form; put them in directly.
     for email, name in (("tab@example.org", "\t=1+1"), ("cr@example.org", "\r=1+1")):
-        row = only_registration(email)
-        row.name = name
+        db.session.execute(
+            update(Registration).where(Registration.email == email).values(name=name)
+        )
     db.session.commit()
     login_as(owner)
     # Unbuffered, in one context of its own (as a server runs a request): the body must
@@ -253,9 +256,7 @@ def test_the_csv_filename_is_safe(client, login_as, owner, make_event):
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="attendees-[a-z0-9-]+\.csv"', disposition)
-    assert disposition == 'attachment; filename="attendees-say-hi-n-code-caf.csv"' or (
-        disposition.startswith('attachment; filename="attendees-say-hi')
-    )
+    assert disposition.startswith('attachment; filename="attendees-say-hi-')
     for slug in ('a"b', "a\r\nb", "../../etc/passwd", "ÜÜÜ", "", "-" * 10, "x" * 500):
         name = csv_filename(slug)
         assert re.fullmatch(r"attendees-[a-z0-9-]+\.csv", name), (slug, name)
@@ -314,6 +315,6 @@ def test_the_dashboard_shows_totals_per_event(
                 return [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
         raise AssertionError(f"no row for {title}")
 
-    big_row, small_row = row_of("Big talk"), row_of("Small talk")
-    assert "2 / 2" in big_row and "2" in big_row[3:]  # confirmed of capacity, waitlisted
-    assert "1" in small_row
+    # Confirmed (of capacity), waitlisted, checked in, via share links.
+    assert row_of("Big talk")[2:6] == ["2 / 2", "2", "1", "0"]
+    assert row_of("Small talk")[2:6] == ["1", "0", "0", "0"]

@@ -40,6 +40,12 @@ def unfold(ics: str | None) -> str:
     return (ics or "").replace("\r\n ", "")
 
 
+def _state() -> dict[str, list]:
+    """The rows a visit could change: registrations, their mail, events (caches aside)."""
+    rows = snapshot()
+    return {name: rows[name] for name in ("registrations", "outbox", "events")}
+
+
 def _tampered(token: str) -> str:
     middle = len(token) // 2
     return token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
@@ -79,14 +85,14 @@ def test_get_changes_nothing(client, make_organizer, make_event, signup):
     event = make_event(make_organizer(), capacity=1)
     signup(event, email="one@example.org")
     signup(event, email="two@example.org")
-    before = snapshot()
+    before = _state()
     for email in ("one@example.org", "two@example.org"):
         token = token_of(email)
         for path in (f"/r/{token}", f"/r/{token}/export.json", f"/r/{token}/cancel"):
             for _ in range(2):
                 assert client.get(path).status_code in (200, 405)
             assert client.head(path).status_code in (200, 405)
-    assert snapshot() == before
+    assert _state() == before
 
 
 def test_bad_links_all_get_one_generic_page(client, make_organizer, make_event, signup):
@@ -115,14 +121,14 @@ def test_bad_links_all_get_one_generic_page(client, make_organizer, make_event, 
     assert b"This link is not valid" in bodies["unknown"]
     assert b"one@example.org" not in bodies["tampered"]
     # Actions through a bad link change nothing and answer the same.
-    before = snapshot()
+    before = _state()
     for name, candidate in candidates.items():
         for action in ("cancel", "delete"):
             response = client.post(f"/r/{candidate}/{action}")
             assert response.status_code == 404, (name, action)
             assert response.get_data() == bodies["unknown"]
         assert client.get(f"/r/{candidate}/export.json").get_data() == bodies["unknown"]
-    assert snapshot() == before
+    assert _state() == before
 
 
 @with_config(WTF_CSRF_ENABLED=True)

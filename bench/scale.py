@@ -1,0 +1,305 @@
+"""Page cost on a full database against an almost empty one (SQLite, in-process).
+
+Two databases are built in a temporary folder with the real commands: `flask db upgrade`
+and `flask seed-demo` (almost empty: the demo campaign), then a copy of it filled by
+`flask seed-scale` (1,000 events, 100,000 registrations). Each page is requested with the
+Flask test client (signed in as an admin for /manage pages), the two databases taking
+turns, and the median of several runs after a warm-up is compared. Target: <= 2x.
+
+The attendee CSV of the largest event legitimately has more rows on the full database
+(10,000 against none), so its total time is not compared. Two figures stand for it
+instead: the time to the first byte (the header row, after the query has started; the
+export streams, so this must not grow with the rows), and the cost per row of the
+largest event's export against the same export of an event with a few hundred rows on
+the same database (it must not grow with the size of the export).
+
+    .venv/bin/python bench/scale.py [--runs 7] [--events 1000] [--registrations 100000]
+                                    [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import REPO, VENV_BIN, print_table
+
+TARGET = 2.0
+SECRET_KEY = "bench-secret-key-" + "x" * 32
+ADMIN_EMAIL = "bench-admin@example.org"
+ADMIN_PASSWORD = "bench admin password, long enough"
+
+
+def _flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "campaign", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def _env(database: Path, instance: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CAMPAIGN_ENV": "development",
+        "CAMPAIGN_SECRET_KEY": SECRET_KEY,
+        "CAMPAIGN_DATABASE_URL": f"sqlite:///{database}",
+        "CAMPAIGN_INSTANCE_PATH": str(instance),
+    }
+
+
+def build(folder: Path, events: int, registrations: int) -> tuple[Path, Path, float, float]:
+    """(empty database, full database, wall and CPU seconds seed-scale took)."""
+    instance = folder / "instance"
+    instance.mkdir(exist_ok=True)
+    empty, full = folder / "empty.sqlite3", folder / "full.sqlite3"
+    env = _env(empty, instance)
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed-demo")
+    _flask(
+        env,
+        *("create-organizer", "--email", ADMIN_EMAIL, "--admin", "--password-stdin"),
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    shutil.copyfile(empty, full)
+    started, cpu = time.perf_counter(), _children_cpu()
+    _flask(
+        _env(full, instance),
+        "seed-scale",
+        "--events",
+        str(events),
+        "--registrations",
+        str(registrations),
+    )
+    return empty, full, time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Site:
+    """One database behind an app and a signed-in admin's test client."""
+
+    def __init__(self, name: str, database: Path, instance: Path) -> None:
+        from campaign import create_app
+
+        self.name = name
+        self.app = create_app(
+            {
+                "ENV": "development",
+                "SECRET_KEY": SECRET_KEY,
+                "DATABASE_URL": f"sqlite:///{database}",
+                "INSTANCE_PATH": str(instance),
+                "BASE_URL": "http://bench.invalid",
+                "RATELIMIT_ENABLED": False,
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        self.client = self.app.test_client()
+        response = self.client.post(
+            "/manage/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"{name}: admin sign-in failed ({response.status_code})")
+        self.largest, self.slug, self.registrations = self._largest_event()
+        self.pages = -(-self.registrations // 50) or 1
+
+    def _largest_event(self) -> tuple[int, str, int]:
+        """The event with most registrations (the first published one when there are none)."""
+        from sqlalchemy import func, select
+
+        from campaign.campaigns.scale import largest_event_id
+        from campaign.campaigns.services import current_campaign
+        from campaign.events.models import Event
+        from campaign.extensions import db
+        from campaign.signups.models import Registration
+
+        with self.app.app_context():
+            campaign = current_campaign()
+            assert campaign is not None
+            event_id = largest_event_id(campaign.id) or db.session.scalar(
+                select(Event.id)
+                .where(Event.status == "published", Event.campaign_id == campaign.id)
+                .order_by(Event.starts_at.desc())
+                .limit(1)
+            )
+            slug = db.session.scalar(select(Event.slug).where(Event.id == event_id))
+            count = db.session.scalar(select(func.count()).where(Registration.event_id == event_id))
+            return event_id, slug, count or 0
+
+    def event_with_rows(self, rows: int) -> tuple[int, int]:
+        """(id, registrations) of the event whose registration count is closest to rows."""
+        from sqlalchemy import func, select
+
+        from campaign.extensions import db
+        from campaign.signups.models import Registration
+
+        with self.app.app_context():
+            n = func.count().label("n")
+            counts = db.session.execute(
+                select(Registration.event_id, n).group_by(Registration.event_id)
+            ).all()
+        return min(counts, key=lambda row: abs(row[1] - rows))
+
+    def get(self, url: str) -> float:
+        """Seconds to answer url completely."""
+        started = time.perf_counter()
+        response = self.client.get(url)
+        response.get_data()
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"{self.name}: GET {url} answered {response.status_code}")
+        return elapsed
+
+    def stream(self, url: str) -> tuple[float, float, int]:
+        """(seconds to the first byte, seconds in all, lines) of a streamed answer."""
+        started = time.perf_counter()
+        response = self.client.get(url, buffered=False)
+        if response.status_code != 200:
+            raise RuntimeError(f"{self.name}: GET {url} answered {response.status_code}")
+        first = None
+        lines = 0
+        try:
+            for chunk in response.response:
+                if first is None and chunk:
+                    first = time.perf_counter() - started
+                lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        finally:
+            response.close()
+        return first or 0.0, time.perf_counter() - started, lines
+
+
+def _median(runs: int, measure: Callable[[], Any]) -> Any:
+    measure()  # warm-up
+    return statistics.median(measure() for _ in range(runs))
+
+
+def _interleaved(runs: int, sites: list[Site], measure: Callable[[Site], float]) -> list[float]:
+    """The median per site, the sites taking turns run by run (the machine is noisy)."""
+    for site in sites:
+        measure(site)  # warm-up
+    times: list[list[float]] = [[] for _ in sites]
+    for _ in range(runs):
+        for i, site in enumerate(sites):
+            times[i].append(measure(site))
+    return [statistics.median(t) for t in times]
+
+
+def _row(figure: str, small: float, big: float, note: str = "") -> tuple:
+    ratio = big / small if small else float("inf")
+    info = f"({big * 1000:.1f} ms vs {small * 1000:.1f} ms{note})"
+    return (figure, f"{ratio:.2f}x", f"<={TARGET:g}x", info, ratio <= TARGET)
+
+
+def measure(empty: Site, full: Site, runs: int) -> list[tuple]:
+    sites = [empty, full]
+    rows = []
+    pages: list[tuple[str, Callable[[Site], str]]] = [
+        ("public listing /events", lambda s: "/events"),
+        ("event page (largest event)", lambda s: f"/events/{s.slug}"),
+        ("organizer dashboard /manage/", lambda s: "/manage/"),
+        ("attendee list, largest event, page 1", lambda s: f"/manage/events/{s.largest}/attendees"),
+        (
+            "attendee list, largest event, middle page",
+            lambda s: f"/manage/events/{s.largest}/attendees?page={max(s.pages // 2, 1)}",
+        ),
+    ]
+    for figure, url in pages:
+        small, big = _interleaved(runs, sites, lambda s, url=url: s.get(url(s)))
+        rows.append(_row(f"{figure}: full / empty", small, big))
+
+    def csv_url(site: Site, event_id: int) -> str:
+        return f"/manage/events/{event_id}/attendees/export.csv"
+
+    ttfb = _interleaved(runs, sites, lambda s: s.stream(csv_url(s, s.largest))[0])
+    rows.append(
+        _row(
+            "attendee CSV, largest event: first byte, full / empty",
+            ttfb[0],
+            ttfb[1],
+            f"; {full.registrations} rows vs {empty.registrations}",
+        )
+    )
+
+    def per_row(event_id: int) -> Callable[[], float]:
+        def run() -> float:
+            first, total, lines = full.stream(csv_url(full, event_id))
+            return (total - first) / max(lines - 1, 1)
+
+        return run
+
+    mid_id, mid_rows = full.event_with_rows(300)
+    big_cost = _median(runs, per_row(full.largest))
+    small_cost = _median(runs, per_row(mid_id))
+    rows.append(
+        (
+            f"attendee CSV per row: {full.registrations} rows / {mid_rows} rows (full DB)",
+            f"{big_cost / small_cost:.2f}x",
+            f"<={TARGET:g}x",
+            f"({big_cost * 1e6:.1f} us vs {small_cost * 1e6:.1f} us per row)",
+            big_cost / small_cost <= TARGET,
+        )
+    )
+    return rows
+
+
+def main() -> list[tuple[str, str, str, str, bool]]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--keep", help="build in (or reuse) this folder instead of a temp one")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        seed = None
+        if not (folder / "full.sqlite3").exists():
+            empty_db, full_db, *seed = build(folder, args.events, args.registrations)
+        else:
+            empty_db, full_db = folder / "empty.sqlite3", folder / "full.sqlite3"
+        empty = Site("empty", empty_db, folder / "instance")
+        full = Site("full", full_db, folder / "instance")
+        rows = measure(empty, full, args.runs)
+    if seed:
+        wall, cpu = seed
+        rows.append(
+            (
+                f"seed-scale {args.events} events / {args.registrations} registrations, CPU",
+                f"{cpu:.0f}s",
+                "<60s",
+                f"(wall {wall:.0f}s on this shared machine)",
+                cpu < 60,
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    rows = main()
+    print_table(rows)
+    print(
+        "CSV: the export streams, so its first byte and its cost per row are compared, not "
+        "its total time (the full database's largest event has 10% of all registrations)."
+    )
+    sys.exit(0 if all(r[4] for r in rows) else 1)

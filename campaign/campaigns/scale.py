@@ -1,0 +1,492 @@
+"""Scale data: fill a campaign with many events and registrations, for benchmarks and tests.
+
+Rows go in as plain values through Core `insert()` executemany batches, with their ids
+chosen here (so referrals and outbox rows can point at them without reading back).
+`ScaleFill.batches()` yields after each batch: the caller commits there (one transaction
+per batch) and advances its progress bar. The data is believable rather than random:
+events spread over cities, time zones and formats, a few events draw most of the
+registrations (one "largest" event about a tenth of them), seats are confirmed within
+capacity and waitlisted beyond it, and every registration has its sent status mail.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+
+from campaign.core.timeutil import local_to_utc
+from campaign.events.models import (
+    DEFAULT_REMINDER_OFFSETS,
+    FORMAT_HYBRID,
+    FORMAT_IN_PERSON,
+    FORMAT_ONLINE,
+    STATUS_CANCELLED,
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
+    Event,
+)
+from campaign.events.services import slugify
+from campaign.extensions import db
+from campaign.mail import models as mail_models
+from campaign.mail.models import OutboxMessage
+from campaign.organizers.models import ROLE_ORGANIZER, Organizer
+from campaign.signups import models as signup_models
+from campaign.signups.models import Registration
+from campaign.signups.tokens import manage_token_hash
+
+SCALE_DOMAIN = "scale.invalid"
+ORGANIZERS = 12
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str
+    region: str
+    country: str
+    timezone: str
+    venue: str
+
+
+PLACES = (
+    Place("Brooklyn", "New York", "United States", "America/New_York", "Central Library"),
+    Place("Boston", "Massachusetts", "United States", "America/New_York", "Harbor Hall"),
+    Place("Chicago", "Illinois", "United States", "America/Chicago", "Lakeside Centre"),
+    Place("Austin", "Texas", "United States", "America/Chicago", "East Side Commons"),
+    Place("Denver", "Colorado", "United States", "America/Denver", "Union Station Room"),
+    Place("Phoenix", "Arizona", "United States", "America/Phoenix", "Desert Library"),
+    Place("San Diego", "California", "United States", "America/Los_Angeles", "Shoreline Hub"),
+    Place("Seattle", "Washington", "United States", "America/Los_Angeles", "Pike Hall"),
+    Place("Anchorage", "Alaska", "United States", "America/Anchorage", "Midtown Library"),
+    Place("Honolulu", "Hawaii", "United States", "Pacific/Honolulu", "Makai Centre"),
+    Place("Toronto", "Ontario", "Canada", "America/Toronto", "Riverside Centre"),
+    Place("Vancouver", "British Columbia", "Canada", "America/Vancouver", "Granville Room"),
+    Place("Halifax", "Nova Scotia", "Canada", "America/Halifax", "Waterfront Hall"),
+    Place("Mexico City", "CDMX", "Mexico", "America/Mexico_City", "Casa de Salud"),
+    Place("São Paulo", "São Paulo", "Brazil", "America/Sao_Paulo", "Centro Cultural"),
+    Place("London", "England", "United Kingdom", "Europe/London", "The Community Hub"),
+    Place("Manchester", "England", "United Kingdom", "Europe/London", "Northern Quarter Library"),
+    Place("Edinburgh", "Scotland", "United Kingdom", "Europe/London", "Old Town Rooms"),
+    Place("Dublin", "Leinster", "Ireland", "Europe/Dublin", "Liberties Hall"),
+    Place("Berlin", "Berlin", "Germany", "Europe/Berlin", "Haus der Gesundheit"),
+    Place("München", "Bayern", "Germany", "Europe/Berlin", "Stadtbibliothek"),
+    Place("Paris", "Île-de-France", "France", "Europe/Paris", "Maison des Associations"),
+    Place("Lisbon", "Lisboa", "Portugal", "Europe/Lisbon", "Casa do Bairro"),
+    Place("Amsterdam", "Noord-Holland", "Netherlands", "Europe/Amsterdam", "OBA Centrale"),
+    Place("Stockholm", "Stockholm", "Sweden", "Europe/Stockholm", "Kulturhuset"),
+    Place("Athens", "Attica", "Greece", "Europe/Athens", "Plaka Hall"),
+    Place("Cape Town", "Western Cape", "South Africa", "Africa/Johannesburg", "Harbour Room"),
+    Place("Mumbai", "Maharashtra", "India", "Asia/Kolkata", "Bandra Centre"),
+    Place("Kathmandu", "Bagmati", "Nepal", "Asia/Kathmandu", "Thamel Hall"),
+    Place("Singapore", "Singapore", "Singapore", "Asia/Singapore", "Civic Library"),
+    Place("Tokyo", "Tokyo", "Japan", "Asia/Tokyo", "Shibuya Room"),
+    Place("Sydney", "New South Wales", "Australia", "Australia/Sydney", "Harbour Library"),
+    Place("Adelaide", "South Australia", "Australia", "Australia/Adelaide", "Rundle Hall"),
+    Place("Auckland", "Auckland", "New Zealand", "Pacific/Auckland", "Waterfront Centre"),
+    Place("Chatham", "Chatham Islands", "New Zealand", "Pacific/Chatham", "Waitangi Hall"),
+)
+
+TOPICS = (
+    ("Understanding Ketamine for Anxiety", "A plain-language talk on treatment and stigma."),
+    ("Ask a Clinician", "Put your questions to a panel of clinicians."),
+    ("Myths and Facts Workshop", "Work through common misconceptions, with share cards."),
+    ("Peer Support Evening", "A relaxed evening to talk openly about mental health."),
+    ("Therapy and Medication Together", "Practitioners on why therapy matters alongside care."),
+    ("Walk and Talk", "A gentle walk with conversation about mental health."),
+    ("Healthcare Providers' Briefing", "The campaign materials, for GPs, nurses and counsellors."),
+    ("Family and Friends Session", "For people supporting someone considering treatment."),
+    ("Film and Discussion", "A short documentary, then an open conversation."),
+    ("Information Stall", "Leaflets, share cards and volunteers to talk to."),
+)
+
+FIRST_NAMES = (
+    "Ada", "Ben", "Chloé", "Dev", "Élodie", "Farah", "Gus", "Hana", "Ines", "Jon", "Kofi",
+    "Lena", "Mateo", "Nia", "Oskar", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma",
+    "Vik", "Wen", "Xavi", "Yara", "Zoë", "Aroha", "Björn", "Chidi", "Dana",
+)  # fmt: skip
+LAST_NAMES = (
+    "Adeyemi", "Brown", "Chen", "Dubois", "Evans", "Fischer", "García", "Haddad", "Ito",
+    "Jensen", "Kaur", "López", "Murphy", "Nakamura", "O'Brien", "Patel", "Quispe", "Rossi",
+    "Silva", "Tanaka", "Úlfsson", "Varga", "Walker", "Xu", "Yilmaz", "Zhang",
+)  # fmt: skip
+
+_CODE_ALPHABET = string.ascii_lowercase + string.digits
+_TAIL = 36**5  # ids below 36**5 (60 million) give distinct codes
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    """How much to add: events, registrations, and how they are drawn."""
+
+    events: int
+    registrations: int
+    largest_share: float = 0.10
+    batch: int = 5000
+    seed: int = 20_26
+
+
+@dataclass
+class _EventRow:
+    values: dict[str, Any]
+    registrations: int = 0
+    waitlisted: int = 0
+
+    @property
+    def id(self) -> int:
+        return self.values["id"]
+
+
+@dataclass
+class ScaleFill:
+    """One fill of one campaign. Iterate batches() and commit after each step.
+
+    After the events step, `event_ids` and `largest_event_id` are known; after the last
+    step `registrations` and `outbox` say how many rows went in.
+    """
+
+    campaign_id: int
+    campaign_day: date
+    plan: ScalePlan
+    now: datetime
+    secret_key: str
+    event_ids: list[int] = field(default_factory=list)
+    largest_event_id: int | None = None
+    registrations: int = 0
+    outbox: int = 0
+
+    def batches(self) -> Iterator[int]:
+        """Insert the rows; yields registrations inserted so far (0 after the events)."""
+        rng = random.Random(self.plan.seed)  # noqa: S311 - sample data; tokens use secrets
+        run = secrets.token_hex(4)
+        organizer_ids = _scale_organizers(self.now)
+        events = self._events(rng, organizer_ids)
+        _insert(Event, [e.values for e in events])
+        _sync_sequence(Event)
+        self.event_ids = [e.id for e in events]
+        yield 0
+
+        next_id = _next_id(Registration)
+        registrations: list[dict[str, Any]] = []
+        outbox: list[dict[str, Any]] = []
+        for event in events:
+            for row in self._registrations(rng, event, next_id):
+                registrations.append(row)
+                outbox.extend(self._mails(row, event, run, len(outbox) + self.outbox))
+                if len(registrations) >= self.plan.batch:
+                    self._flush(registrations, outbox)
+                    registrations, outbox = [], []
+                    yield self.registrations
+            next_id += event.registrations
+        if registrations:
+            self._flush(registrations, outbox)
+            yield self.registrations
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _events(self, rng: random.Random, organizer_ids: list[int]) -> list[_EventRow]:
+        first_id = _next_id(Event)
+        taken = set(db.session.scalars(select(Event.slug)))
+        rows = []
+        for n in range(self.plan.events):
+            rows.append(self._event(rng, first_id + n, organizer_ids, taken))
+        self._share_registrations(rng, rows)
+        return rows
+
+    def _event(
+        self, rng: random.Random, event_id: int, organizer_ids: list[int], taken: set[str]
+    ) -> _EventRow:
+        place = rng.choice(PLACES)
+        topic, summary = rng.choice(TOPICS)
+        fmt = rng.choices((FORMAT_IN_PERSON, FORMAT_ONLINE, FORMAT_HYBRID), (60, 25, 15))[0]
+        status = rng.choices((STATUS_PUBLISHED, STATUS_DRAFT, STATUS_CANCELLED), (90, 6, 4))[0]
+        # Mostly in the weeks up to and just after the campaign day; about one in eight is over.
+        until_day = max((self.campaign_day - self.now.date()).days, 1)
+        if rng.random() < 0.12:
+            day = self.now.date() - timedelta(days=rng.randint(2, 20))
+        else:
+            day = self.now.date() + timedelta(days=rng.randint(1, until_day + 10))
+        start_local = datetime.combine(day, time(rng.randint(9, 19), rng.choice((0, 30))))
+        starts_at = local_to_utc(start_local, place.timezone)
+        created_at = self.now - timedelta(days=rng.uniform(35, 60))
+        city = "" if fmt == FORMAT_ONLINE else place.city
+        title = f"{topic}: {place.city}" if city else f"{topic} (online, {place.timezone})"
+        slug = slugify(title)
+        suffix = 2
+        candidate = slug
+        while candidate in taken:
+            candidate, suffix = f"{slug}-{suffix}", suffix + 1
+        taken.add(candidate)
+        capacity: int | None
+        if fmt == FORMAT_ONLINE:
+            capacity = rng.choice((None, None, 300, 500))
+        else:
+            capacity = rng.choice((20, 30, 40, 50, 60, 80, 100, 150, 200))
+        is_online = fmt in (FORMAT_ONLINE, FORMAT_HYBRID)
+        values = {
+            "id": event_id,
+            "campaign_id": self.campaign_id,
+            "organizer_id": rng.choice(organizer_ids),
+            "slug": candidate,
+            "title": title,
+            "summary": summary,
+            "description": f"{summary}\n\nEducational content for National Ketamine Day.",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=rng.choice((60, 90, 120))),
+            "timezone": place.timezone,
+            "format": fmt,
+            "venue": "" if fmt == FORMAT_ONLINE else place.venue,
+            "address": "",
+            "city": city,
+            "region": place.region if city else "",
+            "country": place.country if city else "",
+            "join_url": f"https://meet.example.org/{candidate}" if is_online else "",
+            "capacity": capacity,
+            "is_waitlist_enabled": rng.random() < 0.85,
+            "accessibility_notes": "Step-free access." if city else "Captions on.",
+            "status": status,
+            "reminder_offsets": list(DEFAULT_REMINDER_OFFSETS),
+            "is_reminders_enabled": True,
+            "is_thank_you_enabled": True,
+            "sequence": 1 if status == STATUS_CANCELLED else 0,
+            "published_at": None if status == STATUS_DRAFT else created_at + timedelta(days=1),
+            "cancelled_at": self.now - timedelta(days=1) if status == STATUS_CANCELLED else None,
+            "cloned_from_id": None,
+            "created_at": created_at,
+            "updated_at": created_at,
+        }
+        return _EventRow(values)
+
+    def _share_registrations(self, rng: random.Random, rows: list[_EventRow]) -> None:
+        """Uneven shares: one largest event, then a long tail (Pareto weights)."""
+        open_rows = [r for r in rows if r.values["status"] != STATUS_DRAFT]
+        if not open_rows or self.plan.registrations <= 0:
+            return
+        future = [
+            r
+            for r in open_rows
+            if r.values["status"] == STATUS_PUBLISHED and r.values["starts_at"] > self.now
+        ]
+        largest = (future or open_rows)[0]
+        largest.registrations = max(1, round(self.plan.registrations * self.plan.largest_share))
+        largest.values.update(
+            format=FORMAT_HYBRID,
+            city=largest.values["city"] or "London",
+            venue=largest.values["venue"] or "Convention Centre",
+            capacity=min(100_000, max(1, largest.registrations * 4 // 5)),
+            is_waitlist_enabled=True,
+        )
+        self.largest_event_id = largest.id
+        rest = [r for r in open_rows if r is not largest]
+        remaining = self.plan.registrations - largest.registrations
+        if not rest:
+            largest.registrations += remaining
+            return
+        weights = [rng.paretovariate(1.3) for _ in rest]
+        total = sum(weights)
+        for row, weight in zip(rest, weights, strict=True):
+            row.registrations = int(remaining * weight / total)
+        # Rounding leftovers go to the tail, one each, so the largest stays the largest.
+        leftover = remaining - sum(r.registrations for r in rest)
+        for i in range(leftover):
+            rest[i % len(rest)].registrations += 1
+        for row in rest:
+            row.registrations = min(row.registrations, largest.registrations - 1)
+        shortfall = self.plan.registrations - sum(r.registrations for r in open_rows)
+        largest.registrations += max(shortfall, 0)
+        for row in open_rows:
+            capacity = row.values["capacity"]
+            if capacity is not None and row.registrations > capacity:
+                row.values["is_waitlist_enabled"] = True
+
+    # --- registrations ---------------------------------------------------------------------
+
+    def _registrations(
+        self, rng: random.Random, event: _EventRow, first_id: int
+    ) -> Iterator[dict[str, Any]]:
+        """The event's registrations in arrival order, statuses as the sign-up rules give."""
+        n = event.registrations
+        if n == 0:
+            return
+        values = event.values
+        opened = values["published_at"]
+        closes = min(self.now, values["starts_at"] - timedelta(hours=1))
+        span = max((closes - opened).total_seconds(), 60.0)
+        stamps = sorted(rng.random() * span for _ in range(n))
+        capacity = values["capacity"]
+        is_past = values["ends_at"] <= self.now
+        confirmed = 0
+        for i, offset in enumerate(stamps):
+            reg_id = first_id + i
+            created_at = opened + timedelta(seconds=offset)
+            is_cancelled = rng.random() < 0.06
+            if is_cancelled:
+                status = signup_models.STATUS_CANCELLED
+            elif capacity is None or confirmed < capacity:
+                status = signup_models.STATUS_CONFIRMED
+                confirmed += 1
+            else:
+                status = signup_models.STATUS_WAITLISTED
+                event.waitlisted += 1
+            first = FIRST_NAMES[int(rng.random() * len(FIRST_NAMES))]
+            last = LAST_NAMES[int(rng.random() * len(LAST_NAMES))]
+            referred_by = None
+            if i > 0 and rng.random() < 0.12:
+                # A few champions bring most friends: favour the earliest registrants.
+                referred_by = first_id + min(int(rng.expovariate(1 / 8)), i - 1)
+            consenting = rng.random() < 0.4
+            nonce = secrets.token_hex(16)
+            yield {
+                "id": reg_id,
+                "event_id": event.id,
+                "name": f"{first} {last}",
+                "email": f"{_ascii(first)}.{_ascii(last)}.{reg_id}@example.org",
+                "status": status,
+                "token_nonce": nonce,
+                "token_hash": manage_token_hash(self.secret_key, nonce),
+                "referral_code": _referral_code(reg_id),
+                "referred_by_id": referred_by,
+                "is_consenting_to_updates": consenting,
+                "consent_at": created_at if consenting else None,
+                "is_name_on_card": rng.random() < 0.1,
+                "is_unsubscribed": rng.random() < 0.02,
+                "created_at": created_at,
+                "confirmed_at": created_at if status == signup_models.STATUS_CONFIRMED else None,
+                "cancelled_at": (
+                    created_at + timedelta(hours=rng.uniform(1, 72)) if is_cancelled else None
+                ),
+                "checked_in_at": (
+                    values["starts_at"] + timedelta(minutes=rng.randint(-15, 20))
+                    if is_past and status == signup_models.STATUS_CONFIRMED and rng.random() < 0.75
+                    else None
+                ),
+                "anonymised_at": None,
+            }
+
+    def _mails(
+        self, registration: dict[str, Any], event: _EventRow, run: str, first_n: int
+    ) -> list[dict[str, Any]]:
+        """The sent mail of one registration: its status mail, and the cancellation."""
+        status = registration["status"]
+        created_at = registration["created_at"]
+        if status == signup_models.STATUS_WAITLISTED:
+            kinds = [(mail_models.KIND_WAITLISTED, status, created_at)]
+        else:
+            kinds = [(mail_models.KIND_CONFIRMED, signup_models.STATUS_CONFIRMED, created_at)]
+        if status == signup_models.STATUS_CANCELLED:
+            kinds.append((mail_models.KIND_CANCELLED_BY_YOU, status, registration["cancelled_at"]))
+        title = event.values["title"]
+        rows = []
+        for n, (kind, key, at) in enumerate(kinds):
+            rows.append(
+                {
+                    "kind": kind,
+                    "event_id": event.id,
+                    "registration_id": registration["id"],
+                    "to_email": registration["email"],
+                    "params": {"resend": False},
+                    "subject": f"{kind.replace('_', ' ').capitalize()}: {title}",
+                    "text_body": "",
+                    "html_body": "",
+                    "headers": {},
+                    "ics": None,
+                    "message_id": f"<scale-{run}-{first_n + n}@{SCALE_DOMAIN}>",
+                    "dedupe_key": f"reg:{registration['id']}:{key}",
+                    "status": mail_models.STATUS_SENT,
+                    "attempts": 1,
+                    "next_attempt_at": at,
+                    "claimed_by": None,
+                    "lease_until": None,
+                    "last_error": None,
+                    "created_at": at,
+                    "sent_at": at + timedelta(seconds=30),
+                }
+            )
+        return rows
+
+    def _flush(self, registrations: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
+        _insert(Registration, registrations)
+        _insert(OutboxMessage, outbox)
+        _sync_sequence(Registration)
+        self.registrations += len(registrations)
+        self.outbox += len(outbox)
+
+
+def _insert(model: type, rows: list[dict[str, Any]]) -> None:
+    """One executemany of plain values on the session's connection (no ORM objects)."""
+    if rows:
+        db.session.connection().execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _next_id(model: Any) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _sync_sequence(model: Any) -> None:
+    """PostgreSQL: move the id sequence past the ids chosen here (SQLite needs nothing)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    table = model.__table__.name
+    connection.execute(
+        text(
+            # The name is our own model's __table__.name, never input.
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        )
+    )
+
+
+def _scale_organizers(now: datetime) -> list[int]:
+    """The organizers that own the scale events: disabled accounts nobody can sign in as."""
+    ids = list(
+        db.session.scalars(
+            select(Organizer.id)
+            .where(Organizer.email.like(f"%@{SCALE_DOMAIN}"))
+            .order_by(Organizer.id)
+        )
+    )
+    for n in range(len(ids) + 1, ORGANIZERS + 1):
+        organizer = Organizer(
+            email=f"organizer{n}@{SCALE_DOMAIN}",
+            name=f"{FIRST_NAMES[n % len(FIRST_NAMES)]} (organizer {n})",
+            role=ROLE_ORGANIZER,
+            is_enabled=False,
+            created_at=now,
+        )
+        db.session.add(organizer)
+        db.session.flush()
+        ids.append(organizer.id)
+    return ids
+
+
+def _referral_code(registration_id: int) -> str:
+    """10 characters: the id in base 36 (fixed width, so unique) and 5 random ones."""
+    n = registration_id % _TAIL * _TAIL + secrets.randbelow(_TAIL)
+    digits = []
+    for _ in range(10):
+        n, r = divmod(n, 36)
+        digits.append(_CODE_ALPHABET[r])
+    return "".join(digits)
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
+def largest_event_id(campaign_id: int) -> int | None:
+    """The campaign's event with the most registrations."""
+    return db.session.scalar(
+        select(Registration.event_id)
+        .join(Event, Registration.event_id == Event.id)
+        .where(Event.campaign_id == campaign_id)
+        .group_by(Registration.event_id)
+        .order_by(func.count().desc(), Registration.event_id)
+        .limit(1)
+    )

@@ -1,0 +1,315 @@
+"""Property-based fuzzing of every form: hostile values never get a 5xx, on SQLite and on
+PostgreSQL, sent by an anonymous visitor, by the organizer who owns the event, and by an
+admin.
+
+Every POST rule of app.url_map is fuzzed. Its fields are read from the forms on the GET
+pages that the same visitor can see (a POST rule with no form on any of them, such as a
+script's endpoint, gets every field name seen anywhere). Each example starts from the
+form's own values and replaces some of them with random text: control characters, NUL,
+lone surrogates (sent as the invalid UTF-8 a hostile client can send), very long strings,
+unicode; it may also drop fields and repeat keys.
+
+CSRF is off for the fuzz (the shared test config): with it on, every example would stop at
+the token check and none would reach the code under test.
+
+PostgreSQL: other suites share the `test` database at the same time, so this module creates
+its own scratch database (audit_<random>), lets the app fixture create the tables there, and
+drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from campaign.organizers.models import Organizer
+from tests.audit.conftest import (
+    PUBLIC_MANAGE_ENDPOINTS,
+    World,
+    build_world,
+    methods,
+    sign_in,
+    sorted_rules,
+)
+from tests.conftest import require_postgres
+
+# Examples per POST route, per visitor, per database. About 35 routes x 3 visitors x 2
+# databases: 8 examples each keep the module at about two minutes on CI's machine.
+EXAMPLES = int(os.environ.get("AUDIT_FUZZ_EXAMPLES", "8"))
+ROLES = ["anonymous", "owner", "admin"]
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "\u202eevil",
+    "\r\nBcc: victim@example.org",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%",
+    "\\",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "e\u0301",
+    "\ufeff",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "1e309",
+    "NaN",
+    "2030-02-30T25:61",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "Europe/Nowhere",
+    "../../etc/passwd",
+    "y",
+    "on",
+]
+any_char = st.characters(codec=None, categories=None)
+controls = st.characters(categories=["Cc", "Cf", "Cs", "Co", "Zl", "Zp"])
+hostile_text = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(any_char, max_size=80),
+    st.text(controls, max_size=20),
+    st.builds(
+        lambda unit, n: unit * n,
+        st.sampled_from(["x", "é", "\x00", "\u202e", "𝔘", "<", '"', "\ud800", "9"]),
+        st.integers(300, 20_000),
+    ),
+)
+
+
+# --- the form fields, read from the pages ----------------------------------------------------
+
+
+@dataclass
+class Form:
+    """One <form method="post">: where it posts and its fields with their default values."""
+
+    action: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+
+class FormParser(HTMLParser):
+    """The post forms of a page, with each field's name and the value it would submit."""
+
+    def __init__(self, page_path: str) -> None:
+        super().__init__()
+        self.page_path = page_path
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._selected = False
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            action = urlsplit(a.get("action") or self.page_path).path or self.page_path
+            self._form = Form(action)
+            self.forms.append(self._form)
+        elif self._form is None or ("name" not in a and tag != "option"):
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind == "radio" and any(n == a["name"] for n, _ in self._form.fields):
+                return  # one value per radio group
+            # Check boxes are sent ticked; the fuzz drops some of them anyway.
+            default = "on" if kind in ("checkbox", "radio") else ""
+            self._form.fields.append((a["name"], a.get("value", default)))
+        elif tag == "button" and a.get("value"):
+            self._form.fields.append((a["name"], a["value"]))
+        elif tag == "textarea":
+            self._textarea, self._text = a["name"], []
+        elif tag == "select":
+            self._select, self._first_option, self._selected = a["name"], None, False
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in a and not self._selected:
+                self._form.fields.append((self._select, value))
+                self._selected = True
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._form is None:
+            return
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea" and self._textarea is not None:
+            self._form.fields.append((self._textarea, "".join(self._text)))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            if not self._selected:
+                self._form.fields.append((self._select, self._first_option or ""))
+            self._select = None
+
+
+def discover_forms(
+    app: Flask, client: FlaskClient, world: World
+) -> dict[str, list[tuple[str, str]]]:
+    """The post forms on every GET page this client can open, by the path they post to."""
+    forms: dict[str, list[tuple[str, str]]] = {}
+    for rule in sorted_rules(app):
+        if "GET" not in methods(rule) or rule.endpoint == "static":
+            continue
+        path = world.path(rule)
+        response = client.get(path)
+        if response.mimetype != "text/html":
+            continue
+        parser = FormParser(path)
+        parser.feed(response.get_data(as_text=True))
+        for form in parser.forms:
+            known = forms.setdefault(form.action, [])
+            known += [f for f in form.fields if f not in known]
+    return forms
+
+
+# --- sending hostile bodies ------------------------------------------------------------------
+
+
+def encode(pairs: list[tuple[str, str]]) -> bytes:
+    """application/x-www-form-urlencoded, lone surrogates sent as the bytes they would be."""
+
+    def q(text: str) -> str:
+        return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+    return "&".join(f"{q(k)}={q(v)}" for k, v in pairs).encode("ascii")
+
+
+@st.composite
+def hostile_body(draw: st.DrawFn, fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The form's own values with some replaced, dropped or repeated, plus stray keys."""
+    names = sorted({n for n, _ in fields})
+    pairs = []
+    for name, value in fields:
+        choice = draw(st.sampled_from(["keep", "keep", "replace", "drop"]))
+        if choice == "keep":
+            pairs.append((name, value))
+        elif choice == "replace":
+            pairs.append((name, draw(hostile_text)))
+    if names:
+        extra = st.tuples(st.sampled_from(names), hostile_text)
+        pairs += draw(st.lists(extra, max_size=3))  # repeated keys
+    pairs += draw(st.lists(st.tuples(hostile_text, hostile_text), max_size=1))
+    return draw(st.permutations(pairs))
+
+
+# --- the databases ---------------------------------------------------------------------------
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database of this module's own, dropped afterwards."""
+    base = require_postgres()  # skips outside CI when no server answers
+    base = base.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"audit_{secrets.token_hex(6)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(base)._replace(path="/" + name))
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """This module's database, whatever TEST_DATABASE_URL says: a SQLite file, then a
+    scratch PostgreSQL database (the shared app fixture creates the tables in it)."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.sqlite3")
+        return
+    with scratch_postgres() as url:
+        yield url
+
+
+# --- the test --------------------------------------------------------------------------------
+
+
+def fuzz_route(
+    client: FlaskClient, path: str, fields: list[tuple[str, str]], after: Callable[[], None]
+) -> None:
+    """Post hostile bodies built from fields to path; fail on any 5xx."""
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(hostile_body(fields))
+    def post(pairs: list[tuple[str, str]]) -> None:
+        try:
+            response = client.post(
+                path, data=encode(pairs), content_type="application/x-www-form-urlencoded"
+            )
+            assert response.status_code < 500, f"HTTP {response.status_code}"
+        finally:
+            after()
+
+    post()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_form_answers_hostile_input_with_a_server_error(
+    app: Flask, make_organizer: Callable[..., Organizer], database_url: str, role: str
+) -> None:
+    world = build_world(app, make_organizer)
+    account = getattr(world, role, None)
+    client = app.test_client()
+    sign_in(client, account)
+    forms = discover_forms(app, client, world)
+    every_field = sorted({f for fields in forms.values() for f in fields})
+    rules = [r for r in sorted_rules(app) if "POST" in methods(r)]
+    assert len(rules) >= 15, [r.rule for r in rules]
+    if account is None:  # anonymous: /manage only answers "sign in" (test_route_crawl.py)
+        rules = [
+            r
+            for r in rules
+            if not r.rule.startswith("/manage") or r.endpoint in PUBLIC_MANAGE_ENDPOINTS
+        ]
+
+    def stay_signed_in() -> None:
+        if account is not None and client.get("/manage/").status_code != 200:
+            sign_in(client, account)
+
+    failures = []
+    for rule in rules:
+        path = world.path(rule)
+        fields = forms.get(path) or every_field
+        after = stay_signed_in if rule.endpoint == "organizers.logout" else (lambda: None)
+        try:
+            fuzz_route(client, path, fields, after)
+        except Exception as exc:
+            notes = "\n".join(getattr(exc, "__notes__", []))
+            failures.append(f"POST {path} ({rule.endpoint}) as {role}: {exc!r}\n{notes}")
+    assert not failures, "\n\n".join(failures)

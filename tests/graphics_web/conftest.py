@@ -1,0 +1,93 @@
+"""Fixtures for the share-graphics web tests: content, accounts, keys found in pages."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+
+from campaign.campaigns.models import Campaign
+from campaign.core.timeutil import utcnow
+from campaign.extensions import db
+from campaign.graphics import services
+from campaign.graphics.models import FactCard
+from campaign.organizers.models import Organizer
+
+CARD_URL = re.compile(r"/cards/([0-9a-f]{32})\.png")
+
+
+def card_keys(html: str) -> list[str]:
+    """Every card key a page points at, in order of appearance, without repeats."""
+    seen: dict[str, None] = {}
+    for key in CARD_URL.findall(html):
+        seen.setdefault(key, None)
+    return list(seen)
+
+
+def meta(html: str, name: str) -> str | None:
+    """The content of <meta property|name="name" content="...">, unescaped."""
+    import html as html_lib
+
+    match = re.search(
+        r'<meta (?:property|name)="' + re.escape(name) + r'" content="([^"]*)"', html
+    )
+    return html_lib.unescape(match.group(1)) if match else None
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        return image.size
+
+
+@pytest.fixture
+def admin(make_organizer: Callable[..., Organizer]) -> Organizer:
+    return make_organizer("alex.admin@example.org", admin=True)
+
+
+@pytest.fixture
+def organizer(make_organizer: Callable[..., Organizer]) -> Organizer:
+    return make_organizer("sam.organizer@example.org")
+
+
+@pytest.fixture
+def content(app: Flask, campaign: Campaign) -> list[FactCard]:
+    """The default myth/fact set, approved (as seed-demo loads it)."""
+    services.load_content(campaign, utcnow(), approve=True)
+    db.session.commit()
+    return list(db.session.scalars(services.facts_query(campaign.id)))
+
+
+@pytest.fixture
+def add_fact(app: Flask, campaign: Campaign) -> Callable[..., FactCard]:
+    """Factory: add_fact(myth=..., fact=..., approved=False) -> a pair of the campaign."""
+    counter = iter(range(1, 10_000))
+
+    def make(approved: bool = False, **fields: Any) -> FactCard:
+        n = next(counter)
+        data = services.ContentInput(
+            myth=fields.get("myth", f"Myth number {n} is widely believed."),
+            fact=fields.get("fact", f"Fact number {n} is what the source says."),
+            source_quote=fields.get("source_quote", "A sentence of the source."),
+            source_title=fields.get("source_title", "Understanding the Mechanism of Ketamine"),
+            slug=fields.get("slug", ""),
+        )
+        card = services.create_fact(campaign, data)
+        if approved:
+            card.approve(None, utcnow())
+        db.session.commit()
+        return card
+
+    return make
+
+
+@pytest.fixture
+def anon(app: Flask) -> FlaskClient:
+    """A second client with no cookies at all (a link-preview crawler)."""
+    return app.test_client(use_cookies=False)

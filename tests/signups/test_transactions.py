@@ -1,0 +1,78 @@
+"""The registration and its mail share one transaction: when anything fails before the
+commit, neither exists."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from campaign.core.timeutil import utcnow
+from campaign.extensions import db
+from campaign.mail import services as mail_services
+from campaign.mail.models import OutboxMessage
+from campaign.signups import services
+from campaign.signups.models import Registration
+from tests.signups.conftest import count
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_a_failure_after_register_and_before_commit_leaves_nothing(
+    make_organizer, make_event, signup, monkeypatch
+):
+    event = make_event(make_organizer())
+
+    def fail() -> None:
+        raise Boom("after services.register, before the commit")
+
+    monkeypatch.setattr(db.session, "commit", fail)
+    with pytest.raises(Boom):
+        signup(event, email="sam@example.org")
+    monkeypatch.undo()
+    assert count(Registration) == 0
+    assert count(OutboxMessage) == 0
+    # Nothing is left locked or half-done: the next registration goes through.
+    assert signup(event, email="sam@example.org").status_code == 303
+    assert count(Registration) == 1 and count(OutboxMessage) == 1
+
+
+def test_a_failure_while_queueing_the_mail_leaves_no_registration(
+    make_organizer, make_event, signup, monkeypatch
+):
+    event = make_event(make_organizer())
+    real = mail_services.enqueue
+
+    def enqueue_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise Boom("the outbox insert failed")
+
+    monkeypatch.setattr(mail_services, "enqueue", enqueue_then_fail)
+    with pytest.raises(Boom):
+        signup(event, email="sam@example.org")
+    monkeypatch.undo()
+    assert count(Registration) == 0
+    assert count(OutboxMessage) == 0
+
+
+def test_the_service_only_flushes_and_the_caller_decides(app: Flask, make_organizer, make_event):
+    event = make_event(make_organizer(), capacity=1)
+    secret = app.config["SECRET_KEY"]
+    for email in ("a@example.org", "b@example.org"):
+        result = services.register(
+            event.id, services.SignupInput(name="Someone", email=email), utcnow(), secret
+        )
+        assert result.is_new
+    db.session.rollback()
+    assert count(Registration) == 0
+    assert count(OutboxMessage) == 0
+    # After the rollback the seat is still free: the first new person gets it.
+    services.register(
+        event.id, services.SignupInput(name="Someone", email="c@example.org"), utcnow(), secret
+    )
+    db.session.commit()
+    db.session.rollback()
+    [row] = db.session.scalars(select(Registration)).all()
+    assert (row.email, row.status) == ("c@example.org", "confirmed")

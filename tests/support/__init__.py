@@ -1,0 +1,1 @@
+"""Test helpers that more than one test package uses (a loopback SMTP server)."""
