@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import print_table  # noqa: E402
+from bench._common import print_table
 
 BENCHMARKS = ("registration", "reminders", "cards", "pages", "scale")
 
