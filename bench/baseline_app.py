@@ -5,6 +5,7 @@ Same database settings as the app (SQLite WAL, busy timeout, synchronous=NORMAL)
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from flask import Flask, redirect, request
@@ -43,10 +44,9 @@ def create_app() -> Flask:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        try:
+        # Another worker may create the table at the same moment.
+        with contextlib.suppress(OperationalError):
             db.create_all()
-        except OperationalError:
-            pass  # another worker created the table at the same moment
 
     @app.get("/healthz")
     def healthz() -> str:
