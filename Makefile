@@ -20,6 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+$(VENV)/.installed-audit: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,audit]'
+	touch $@
+
 ## run: install, migrate SQLite in instance/, seed the demo once, serve on http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
@@ -35,6 +39,10 @@ test: $(VENV)/.installed-test
 ## bench: run every benchmark under bench/ and print one table (ratios against baselines)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
+
+## audit: bandit, an sqlmap scan of a local server, then the tests in tests/audit (.ci/audit)
+audit: $(VENV)/.installed-audit
+	bash .ci/audit
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

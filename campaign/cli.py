@@ -153,6 +153,8 @@ def scheduler() -> None:
     from campaign.reminders.jobs import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler says "Running job" every few seconds; our jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

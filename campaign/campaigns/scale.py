@@ -129,14 +129,13 @@ class ScalePlan:
     registrations: int
     largest_share: float = 0.10
     batch: int = 5000
-    seed: int = 20_26
+    seed: int = 2026
 
 
 @dataclass
 class _EventRow:
     values: dict[str, Any]
     registrations: int = 0
-    waitlisted: int = 0
 
     @property
     def id(self) -> int:
@@ -148,7 +147,8 @@ class ScaleFill:
     """One fill of one campaign. Iterate batches() and commit after each step.
 
     After the events step, `event_ids` and `largest_event_id` are known; after the last
-    step `registrations` and `outbox` say how many rows went in.
+    step `registrations` and `outbox` say how many rows went in. Ids are taken from the
+    current maximum, so run it while nobody is signing up (it is a seeding tool).
     """
 
     campaign_id: int
@@ -273,12 +273,10 @@ class ScaleFill:
             for r in open_rows
             if r.values["status"] == STATUS_PUBLISHED and r.values["starts_at"] > self.now
         ]
-        largest = (future or open_rows)[0]
+        # The largest is an upcoming event with a venue: a big hall, and a waitlist.
+        largest = ([r for r in future if r.values["city"]] or future or open_rows)[0]
         largest.registrations = max(1, round(self.plan.registrations * self.plan.largest_share))
         largest.values.update(
-            format=FORMAT_HYBRID,
-            city=largest.values["city"] or "London",
-            venue=largest.values["venue"] or "Convention Centre",
             capacity=min(100_000, max(1, largest.registrations * 4 // 5)),
             is_waitlist_enabled=True,
         )
@@ -288,18 +286,22 @@ class ScaleFill:
         if not rest:
             largest.registrations += remaining
             return
+        # Pareto shares, none above half the largest; what the cap cuts off is spread
+        # one by one over the others, so the largest keeps its share.
+        cap = max(largest.registrations // 2, 1)
         weights = [rng.paretovariate(1.3) for _ in rest]
         total = sum(weights)
         for row, weight in zip(rest, weights, strict=True):
-            row.registrations = int(remaining * weight / total)
-        # Rounding leftovers go to the tail, one each, so the largest stays the largest.
+            row.registrations = min(int(remaining * weight / total), cap)
         leftover = remaining - sum(r.registrations for r in rest)
-        for i in range(leftover):
-            rest[i % len(rest)].registrations += 1
-        for row in rest:
-            row.registrations = min(row.registrations, largest.registrations - 1)
-        shortfall = self.plan.registrations - sum(r.registrations for r in open_rows)
-        largest.registrations += max(shortfall, 0)
+        while leftover > 0:
+            open_rest = [r for r in rest if r.registrations < cap]
+            if not open_rest:
+                largest.registrations += leftover
+                break
+            for row in open_rest[:leftover]:
+                row.registrations += 1
+            leftover -= min(len(open_rest), leftover)
         for row in open_rows:
             capacity = row.values["capacity"]
             if capacity is not None and row.registrations > capacity:
@@ -333,7 +335,6 @@ class ScaleFill:
                 confirmed += 1
             else:
                 status = signup_models.STATUS_WAITLISTED
-                event.waitlisted += 1
             first = FIRST_NAMES[int(rng.random() * len(FIRST_NAMES))]
             last = LAST_NAMES[int(rng.random() * len(LAST_NAMES))]
             referred_by = None

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from flask import g
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
@@ -43,6 +44,17 @@ def current_campaign() -> Campaign | None:
         .order_by(Campaign.day.desc(), Campaign.id.desc())
         .limit(1)
     )
+
+
+def request_campaign() -> Campaign | None:
+    """current_campaign(), looked up once per app context (a request) and kept in flask.g.
+
+    The page layout shows the campaign on every page; views that need it too share the
+    same look-up instead of repeating it.
+    """
+    if "campaign" not in g:
+        g.campaign = current_campaign()
+    return g.campaign
 
 
 def validate_settings(data: CampaignSettings) -> None:

@@ -113,7 +113,7 @@ def _counts_per_day(
     return {str(d): n for d, n in db.session.execute(query)}
 
 
-TOTALS_PER_PAGE = 25
+TOTALS_PER_PAGE = 10
 
 
 def totals_query(organizer: Organizer, campaign_id: int, now: datetime) -> Select:
@@ -178,24 +178,34 @@ def failed_mail_count(organizer: Organizer, campaign_id: int) -> int:
 def top_referrers(organizer: Organizer, campaign_id: int, limit: int = 5) -> list[tuple]:
     """(name, event title, people referred) across the organizer's events.
 
-    Referred rows are grouped by referrer from their index first; only the referrers
-    found are then joined to their event for the scope.
+    A referral code only counts on its own event, so the referred rows carry the event:
+    they are grouped from one index, scoped through the small events table, and only the
+    top referrers' names are read from the registrations.
     """
     from campaign.signups.models import Registration
 
     referred = (
-        select(Registration.referred_by_id.label("referrer_id"), func.count().label("n"))
+        select(
+            Registration.referred_by_id.label("referrer_id"),
+            Registration.event_id.label("event_id"),
+            func.count().label("n"),
+        )
         .where(Registration.referred_by_id.is_not(None))
-        .group_by(Registration.referred_by_id)
+        .group_by(Registration.referred_by_id, Registration.event_id)
         .subquery()
     )
-    query = _scope(
-        select(Registration.name, Event.title, referred.c.n)
-        .join(referred, referred.c.referrer_id == Registration.id)
-        .join(Event, Registration.event_id == Event.id)
-        .order_by(referred.c.n.desc(), Registration.id)
+    top = _scope(
+        select(referred.c.referrer_id, referred.c.n, Event.title)
+        .select_from(referred)
+        .join(Event, Event.id == referred.c.event_id)
+        .order_by(referred.c.n.desc(), referred.c.referrer_id)
         .limit(limit),
         organizer,
         campaign_id,
+    ).subquery()
+    query = (
+        select(Registration.name, top.c.title, top.c.n)
+        .join(top, top.c.referrer_id == Registration.id)
+        .order_by(top.c.n.desc(), top.c.referrer_id)
     )
     return [tuple(row) for row in db.session.execute(query)]

@@ -17,7 +17,8 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from campaign.campaigns.services import current_campaign
+from campaign.campaigns.services import current_campaign, request_campaign
+from campaign.core.pagecache import render_cached, row_state
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url, page_number
 from campaign.events import calendar, services
@@ -36,7 +37,7 @@ manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage/events")
 
 @bp.get("/events")
 def index() -> str:
-    campaign = current_campaign()
+    campaign = request_campaign()
     if campaign is None:
         abort(404)
     now = utcnow()
@@ -53,12 +54,27 @@ def index() -> str:
         error_out=False,
     )
     cities, regions = services.public_places(campaign.id, now)
-    return render_template(
-        "events/index.html",
-        pagination=pagination,
-        filters=filters,
-        cities=cities,
-        regions=regions,
+    # Rendered once per state of what it shows, then served from memory.
+    key = (
+        row_state(campaign),
+        filters,
+        pagination.page,
+        pagination.per_page,
+        pagination.total,
+        [row_state(event) for event in pagination.items],
+        cities,
+        regions,
+    )
+    return render_cached(
+        key,
+        {},
+        lambda: render_template(
+            "events/index.html",
+            pagination=pagination,
+            filters=filters,
+            cities=cities,
+            regions=regions,
+        ),
     )
 
 

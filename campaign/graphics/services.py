@@ -432,8 +432,12 @@ def fit_messages(cut: dict[str, int]) -> dict[str, str]:
     return messages
 
 
-def validate_content(campaign: Campaign, data: ContentInput) -> None:
-    """Normalise data in place; raise ContentInvalid listing every problem."""
+def validate_content(campaign: Campaign, data: ContentInput, *, preview: bool = False) -> None:
+    """Normalise data in place; raise ContentInvalid listing every problem.
+
+    For a preview only what the card shows is checked (the source sentence may still be
+    missing while the organizer is typing).
+    """
     data.myth = _clean_text(data.myth)
     data.fact = _clean_text(data.fact)
     data.source_title = _clean_text(data.source_title)
@@ -458,7 +462,7 @@ def validate_content(campaign: Campaign, data: ContentInput) -> None:
         errors["fact"] = "Write the fact that answers the myth."
     if not data.source_title:
         errors["source_title"] = "Name the source: every card shows it."
-    if not data.source_quote:
+    if not data.source_quote and not preview:
         errors["source_quote"] = "Paste the sentence of the source the fact rests on."
     cut: dict[str, int] = {}
     if not errors:
@@ -814,6 +818,16 @@ def fact_refs(card: FactCard) -> dict[str, CardRef]:
     return card_refs(fact_spec(card), card.slug)
 
 
+def fact_refs_if_fits(card: FactCard) -> dict[str, CardRef] | None:
+    """The pair's cards, or None when it no longer fits (the campaign's disclaimer, name or
+    hashtag changed since it was approved): such a pair is left off until it is edited."""
+    try:
+        return fact_refs(card)
+    except render.TextDoesNotFit:
+        log.warning("myth/fact %s no longer fits the cards; left off the pages", card.slug)
+        return None
+
+
 def event_refs(event: Event) -> dict[str, CardRef]:
     return card_refs(event_spec(event), event.slug)
 
@@ -974,7 +988,11 @@ def served_card(key: str, store: CardStore | None = None) -> ServedCard | None:
         if spec is None:
             return None
     final_spec = spec
-    data = store.get_or_render(key, lambda: render_png(final_spec, preset))
+    try:
+        data = store.get_or_render(key, lambda: render_png(final_spec, preset))
+    except render.TextDoesNotFit:
+        log.warning("card %s no longer fits its preset; not served", key)
+        return None
     return ServedCard(data, kind, preset)
 
 

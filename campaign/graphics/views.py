@@ -95,8 +95,6 @@ def card(key: str) -> Response:
     headers = {
         "Cache-Control": IMMUTABLE,
         "ETag": f'"{key}"',
-        "Content-Disposition": f'inline; filename="{served.kind.replace("_", "-")}-'
-        f'{served.preset}.png"',
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
     if request.if_none_match.contains_weak(key) or request.if_none_match.star_tag:
@@ -132,16 +130,24 @@ class FactView:
         return self.refs["square"]
 
 
-def _fact_view(card: FactCard, campaign: Campaign) -> FactView:
+def _fact_view(card: FactCard, campaign: Campaign) -> FactView | None:
+    refs = services.fact_refs_if_fits(card)
+    if refs is None:
+        return None
     page_url = absolute_url("graphics.fact", slug=card.slug)
     text = services.fact_share_text(card, campaign)
     return FactView(
         card=card,
-        refs=services.fact_refs(card),
+        refs=refs,
         page_url=page_url,
         share=services.share_links(page_url, text, subject=f"Myth and fact: {card.myth}"),
         share_text=text,
     )
+
+
+def _fact_views(cards: list[FactCard], campaign: Campaign) -> list[FactView]:
+    views = (_fact_view(card, campaign) for card in cards)
+    return [view for view in views if view is not None]
 
 
 def _public_campaign() -> Campaign:
@@ -154,7 +160,7 @@ def _public_campaign() -> Campaign:
 @bp.get("/facts")
 def facts() -> str:
     campaign = _public_campaign()
-    items = [_fact_view(c, campaign) for c in services.approved_facts(campaign.id)]
+    items = _fact_views(services.approved_facts(campaign.id), campaign)
     og = items[0].refs[services.OG_PRESET] if items else None
     if og is None:
         og = services.countdown_refs(campaign, utcnow()).get(services.OG_PRESET)
@@ -175,9 +181,10 @@ def facts() -> str:
 def fact(slug: str) -> str:
     campaign = _public_campaign()
     card = services.public_fact(campaign.id, slug)
-    if card is None:
+    item = _fact_view(card, campaign) if card is not None else None
+    if item is None:
         abort(404)
-    return render_template("graphics/fact.html", item=_fact_view(card, campaign))
+    return render_template("graphics/fact.html", item=item)
 
 
 # Template helpers for pages of other features (event page, manage page, home page).
@@ -205,7 +212,7 @@ def _countdown_cards(campaign: Campaign) -> dict[str, services.CardRef]:
 
 @bp.app_template_global("featured_facts")
 def _featured_facts(campaign: Campaign, limit: int = 3) -> list[FactView]:
-    return [_fact_view(c, campaign) for c in services.approved_facts(campaign.id, limit)]
+    return _fact_views(services.approved_facts(campaign.id, limit), campaign)
 
 
 @bp.app_template_global("share_links")
@@ -268,7 +275,7 @@ def content_index() -> str:
         "manage/content/index.html",
         cards=cards,
         action=ToggleForm(),
-        thumbs={c.id: services.card_ref(services.fact_spec(c), "og", c.slug) for c in cards},
+        thumbs={c.id: (services.fact_refs_if_fits(c) or {}).get("og") for c in cards},
     )
 
 
@@ -305,7 +312,7 @@ def _editor(card: FactCard | None):  # type: ignore[no-untyped-def]
         data = form.to_input()
         try:
             if request.form.get("action") == "preview":
-                services.validate_content(campaign, data)
+                services.validate_content(campaign, data, preview=True)
                 preview_src = _preview_data_uri(campaign, form)
             elif card is None:
                 card = services.create_fact(campaign, data)
@@ -335,7 +342,17 @@ def _editor(card: FactCard | None):  # type: ignore[no-untyped-def]
             status = 400
     saved = None
     if card is not None and preview_src is None and request.method == "GET":
-        saved = services.card_ref(services.fact_spec(card), form.chosen_preset(), card.slug)
+        saved = (services.fact_refs_if_fits(card) or {}).get(form.chosen_preset())
+        if saved is None:  # it stopped fitting: say how much to cut right away
+            try:
+                services.validate_content(campaign, form.to_input(), preview=True)
+            except services.ContentInvalid as exc:
+                for name, message in exc.errors.items():
+                    field = getattr(form, name, None)
+                    if field is not None and name != "form":
+                        field.errors = [message]
+                    else:
+                        form_error = message
     return (
         render_template(
             "manage/content/edit.html",
@@ -367,7 +384,7 @@ def content_preview() -> Response:
         abort(400)
     data = form.to_input()
     try:
-        services.validate_content(campaign, data)
+        services.validate_content(campaign, data, preview=True)
     except services.ContentInvalid as exc:
         return jsonify(errors=exc.errors, cut=exc.cut), 422  # type: ignore[return-value]
     png = services.preview_png(
@@ -448,13 +465,13 @@ def _theme_page(
         form.fill_from(theme)
     sample = services.countdown_refs(campaign, utcnow()).get(services.OG_PRESET)
     facts = services.approved_facts(campaign.id, 1)
-    fact_sample = services.fact_refs(facts[0])["og"] if facts else None
+    fact_sample = (services.fact_refs_if_fits(facts[0]) or {}).get("og") if facts else None
     return (
         render_template(
             "manage/campaign/theme.html",
             form=form,
             logo_form=logo_form or LogoForm(formdata=None),
-            action=ToggleForm(),
+            action=ToggleForm(formdata=None),
             contrast=services.contrast_table(form.to_theme()),
             samples=[s for s in (fact_sample, sample) if s is not None],
             has_logo=bool(campaign.logo_path),

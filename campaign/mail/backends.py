@@ -10,7 +10,7 @@ import ssl
 import sys
 import tempfile
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
@@ -31,7 +31,7 @@ class PermanentError(Exception):
 
 class Backend(Protocol):
     def open(self) -> None: ...
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
     def close(self) -> None: ...
 
 
@@ -44,7 +44,7 @@ class FileBackend:
     def open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         message_id = str(message["Message-ID"]).strip("<>").split("@")[0]
         safe = "".join(ch for ch in message_id if ch.isalnum() or ch in ".-_")[:80]
         # Write then rename, so a reader never sees half a file.
@@ -63,7 +63,7 @@ class ConsoleBackend:
     def open(self) -> None:
         return None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         sys.stdout.write(message.as_string() + "\n" + "-" * 72 + "\n")
         sys.stdout.flush()
 
@@ -127,7 +127,7 @@ class SMTPBackend:
             raise ConnectionFailed(f"connection failed: {reason}") from exc
         self.connection = conn
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         for attempt in (1, 2):
             self.open()
             assert self.connection is not None

@@ -4,6 +4,11 @@ Several deliverers may run at once (scheduler processes on one PostgreSQL databa
 Each claims rows with a lease; a row is sent only after its claim is renewed, and is
 marked sent only while the claim is still held, so no row is sent twice unless a
 deliverer dies after the server accepted a message and before it recorded it.
+
+Per message there is one short write transaction: it records the outcome of the
+previous message and renews the claim on the next one, so an outcome is always stored
+before the next message goes out (a crash re-sends at most the one message in flight).
+The content of the whole batch is read once, with the rendering, not once per message.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import random
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from sqlalchemy import and_, or_, select, text, update
@@ -85,14 +93,87 @@ def backend_from_config(config: dict[str, Any], instance_path: str) -> Backend:
     raise ValueError(f"Unknown MAIL_BACKEND {kind!r}: use file, console or smtp")
 
 
-def build_message(row: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
-    """The MIME message for a row: text and HTML alternatives, the .ics attached."""
-    message = EmailMessage()
-    message["Subject"] = _one_line(row.subject or "")
-    message["From"] = sender
+@dataclass(frozen=True)
+class Outgoing:
+    """What sending one claimed row needs; read for the whole batch at once."""
+
+    id: int
+    attempts: int
+    to_email: str
+    subject: str
+    text_body: str
+    html_body: str
+    headers: dict[str, Any]
+    ics: str | None
+    message_id: str
+
+
+def build_message(row: OutboxMessage | Outgoing, sender: str, now: datetime) -> Message:
+    """The MIME message for a row: text and HTML alternatives, the .ics attached.
+
+    Built with the classic email.mime classes: the policy-based EmailMessage parses every
+    header it is given and costs about ten times as much per message. Every header value
+    goes through _one_line (no header injection) and is RFC 2047-encoded when not ASCII.
+    """
+    name, address = parseaddr(_one_line(sender))
+    if not (row.to_email.isascii() and address.isascii()):
+        return _build_international(row, sender, now)
+    body = MIMEMultipart("alternative")
+    body.attach(_text_part(row.text_body or "", "plain"))
+    body.attach(_text_part(row.html_body or "", "html"))
+    message: Message = body
+    if row.ics:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        calendar = _text_part(row.ics, "calendar")
+        calendar.set_param("method", "CANCEL" if "METHOD:CANCEL" in row.ics else "PUBLISH")
+        calendar.add_header("Content-Disposition", "attachment", filename="event.ics")
+        message.attach(calendar)
+    message["Subject"] = _header(row.subject or "")
+    message["From"] = formataddr((name, address))
     message["To"] = _one_line(row.to_email)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = row.message_id
+    message["Message-ID"] = _one_line(row.message_id)
+    for header, value in (row.headers or {}).items():
+        message[_one_line(header)] = _header(str(value))
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def _text_part(text: str, subtype: str) -> MIMEText:
+    """7bit when ASCII, 8bit UTF-8 otherwise, base64 only when a line is too long for SMTP."""
+    text = text.replace("\r\n", "\n")
+    if any(len(line) > 990 for line in text.split("\n")):
+        return MIMEText(text, subtype, "utf-8")  # base64
+    if text.isascii():
+        return MIMEText(text, subtype, "us-ascii")
+    return MIMEText(text, subtype, _UTF8_8BIT)
+
+
+def _utf8_8bit() -> Any:
+    from email.charset import Charset
+
+    charset = Charset("utf-8")
+    charset.body_encoding = None  # 8bit, as EmailMessage chooses for short lines
+    return charset
+
+
+_UTF8_8BIT = _utf8_8bit()
+
+
+def _header(value: str) -> str | Header:
+    value = _one_line(value)
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _build_international(row: OutboxMessage | Outgoing, sender: str, now: datetime) -> Message:
+    """The same message for non-ASCII addresses (SMTPUTF8), with the policy-based API."""
+    message = EmailMessage()
+    message["Subject"] = _one_line(row.subject or "")
+    message["From"] = _one_line(sender)
+    message["To"] = _one_line(row.to_email)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = _one_line(row.message_id)
     for name, value in (row.headers or {}).items():
         message[_one_line(name)] = _one_line(str(value))
     message["Auto-Submitted"] = "auto-generated"
@@ -184,34 +265,40 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def _renew(row_id: int, worker: str, until: datetime) -> bool:
-    """Extend our claim on a row just before sending it; False if we lost it."""
+def _step(
+    record: tuple[int, dict[str, Any]] | None, renew: int | None, worker: str, until: datetime
+) -> tuple[bool, bool]:
+    """One short write transaction between two sends.
+
+    Records the previous message's outcome only while still holding its claim, and
+    extends the claim on the next message just before it is sent. Returns (recorded,
+    still held); False for what was not asked.
+    """
     write_transaction()
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row_id,
-            OutboxMessage.claimed_by == worker,
-            OutboxMessage.status == STATUS_QUEUED,
+    recorded = held = False
+    if record is not None:
+        row_id, values = record
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
+            .values(claimed_by=None, lease_until=None, **values)
+            .execution_options(synchronize_session=False)
         )
-        .values(lease_until=until)
-        .execution_options(synchronize_session=False)
-    )
+        recorded = bool(result.rowcount)  # type: ignore[attr-defined]
+    if renew is not None:
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == renew,
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.status == STATUS_QUEUED,
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        held = bool(result.rowcount)  # type: ignore[attr-defined]
     db.session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _finish(row_id: int, worker: str, values: dict[str, Any]) -> bool:
-    """Record an outcome only while still holding the claim."""
-    write_transaction()
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
-        .values(claimed_by=None, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return recorded, held
 
 
 def backoff(attempts: int, policy: DeliveryPolicy) -> timedelta:
@@ -248,16 +335,33 @@ def deliver_due(
     report.claimed = len(ids)
     if not ids:
         return report
-    _render_claimed(ids, worker, report)
+    outgoing = _render_claimed(ids, worker, report)
+    pending: _Outcome | None = None  # recorded in the same transaction as the next renewal
     try:
-        for index, row_id in enumerate(ids):
-            retry_at = _deliver_one(row_id, backend, sender, policy, worker, clock, report)
+        for index, item in enumerate(outgoing):
+            now = clock()
+            recorded, held = _step(pending and pending.record, item.id, worker, now + policy.lease)
+            _count(pending, recorded, report)
+            pending = None
+            if not held:
+                report.lost_lease += 1
+                continue
+            pending = _send(item, backend, sender, policy, clock, now, report)
+            retry_at = pending.unreachable_until
             if retry_at is not None:
                 # The server is unreachable: one wait for the timeout per batch, not per
                 # message. The rest go back to the queue, untried, until the retry time.
-                report.deferred += _release(ids[index + 1 :], worker, retry_at)
+                recorded, _ = _step(pending.record, None, worker, now)
+                _count(pending, recorded, report)
+                pending = None
+                rest = [other.id for other in outgoing[index + 1 :]]
+                report.deferred += _release(rest, worker, retry_at)
                 break
     finally:
+        if pending is not None:  # the last message's outcome (or one before an error)
+            db.session.rollback()
+            recorded, _ = _step(pending.record, None, worker, clock())
+            _count(pending, recorded, report)
         backend.close()
     log.info(
         "deliver: claimed %d, sent %d, retry %d, failed %d, lost lease %d, deferred %d",
@@ -271,105 +375,122 @@ def deliver_due(
     return report
 
 
-def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> None:
-    """Render the claimed rows that have no content yet, in one transaction."""
+def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> list[Outgoing]:
+    """Render the claimed rows that have no content yet and read what every held row
+    needs for sending, in one transaction (no query per message afterwards)."""
     from campaign.signups.models import Registration
 
     write_transaction()
     rows = list(
         db.session.scalars(
-            select(OutboxMessage).where(
+            select(OutboxMessage)
+            .where(
                 OutboxMessage.id.in_(ids),
                 OutboxMessage.claimed_by == worker,
-                OutboxMessage.subject.is_(None),
+                OutboxMessage.status == STATUS_QUEUED,
             )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         )
     )
-    registration_ids = [r.registration_id for r in rows if r.registration_id]
-    if registration_ids:  # one query instead of one per row
-        list(db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))))
+    fresh = [r for r in rows if r.subject is None]
+    registration_ids = [r.registration_id for r in fresh if r.registration_id]
+    # One query instead of one per row; kept referenced, as the session only holds weakly.
+    registrations = list(
+        db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids)))
+        if registration_ids
+        else []
+    )
+    outgoing = []
     for row in rows:
-        try:
-            mail_services.ensure_rendered(row)
-        except mail_services.CannotRender as exc:
-            row.status = STATUS_FAILED
-            row.last_error = f"not sent: {exc}"
-            row.claimed_by = None
-            row.lease_until = None
-            report.failed += 1
+        if row.subject is None:
+            try:
+                mail_services.ensure_rendered(row)
+            except mail_services.CannotRender as exc:
+                row.status = STATUS_FAILED
+                row.last_error = f"not sent: {exc}"
+                row.claimed_by = None
+                row.lease_until = None
+                report.failed += 1
+                continue
+        outgoing.append(
+            Outgoing(
+                id=row.id,
+                attempts=row.attempts,
+                to_email=row.to_email,
+                subject=row.subject or "",
+                text_body=row.text_body or "",
+                html_body=row.html_body or "",
+                headers=dict(row.headers or {}),
+                ics=row.ics,
+                message_id=row.message_id,
+            )
+        )
     db.session.commit()
+    del registrations
+    return outgoing
 
 
-def _deliver_one(
-    row_id: int,
+@dataclass
+class _Outcome:
+    """What one send attempt decided, waiting to be recorded."""
+
+    row_id: int
+    values: dict[str, Any]
+    is_sent: bool = False
+    unreachable_until: datetime | None = None
+
+    @property
+    def record(self) -> tuple[int, dict[str, Any]]:
+        return self.row_id, self.values
+
+
+def _count(outcome: _Outcome | None, recorded: bool, report: DeliveryReport) -> None:
+    """A sent message counts once its outcome is stored while we still held it."""
+    if outcome is None or not outcome.is_sent:
+        return
+    if recorded:
+        report.sent += 1
+    else:
+        report.lost_lease += 1
+        log.warning("deliver: message %s sent but its claim was taken over", outcome.row_id)
+
+
+def _send(
+    item: Outgoing,
     backend: Backend,
     sender: str,
     policy: DeliveryPolicy,
-    worker: str,
     clock: Any,
+    now: datetime,
     report: DeliveryReport,
-) -> datetime | None:
-    """Send one claimed row and record the outcome.
-
-    Returns when to try again if the server could not be reached (else None).
-    """
-    now = clock()
-    if not _renew(row_id, worker, now + policy.lease):
-        report.lost_lease += 1
-        return None
-    row = db.session.get(OutboxMessage, row_id)
-    if row is None or row.subject is None:
-        return None
-    attempts = row.attempts + 1
-    message = build_message(row, sender, now)
-    db.session.rollback()  # end the read before the slow network call
+) -> _Outcome:
+    """Try one message once; what to record (the caller stores it)."""
+    attempts = item.attempts + 1
+    message = build_message(item, sender, now)
     try:
         backend.open()
         backend.send(message)
     except PermanentError as exc:
         report.failed += 1
-        _finish(
-            row_id,
-            worker,
-            {"status": STATUS_FAILED, "attempts": attempts, "last_error": str(exc)[:1000]},
-        )
-        return None
+        values = {"status": STATUS_FAILED, "attempts": attempts, "last_error": str(exc)[:1000]}
+        return _Outcome(item.id, values)
     except TransientError as exc:
         report.errors.append(str(exc)[:200])
         retry_at = clock() + backoff(attempts, policy)
+        unreachable = retry_at if isinstance(exc, ConnectionFailed) else None
         if attempts >= policy.max_attempts:
             report.failed += 1
-            _finish(
-                row_id,
-                worker,
-                {
-                    "status": STATUS_FAILED,
-                    "attempts": attempts,
-                    "last_error": f"gave up after {attempts} attempts: {exc}",
-                },
-            )
-        else:
-            report.retried += 1
-            _finish(
-                row_id,
-                worker,
-                {
-                    "attempts": attempts,
-                    "last_error": str(exc)[:1000],
-                    "next_attempt_at": retry_at,
-                },
-            )
-        return retry_at if isinstance(exc, ConnectionFailed) else None
-    if _finish(
-        row_id,
-        worker,
-        {"status": STATUS_SENT, "attempts": attempts, "sent_at": clock(), "last_error": None},
-    ):
-        report.sent += 1
-    else:
-        report.lost_lease += 1
-        log.warning("deliver: message %s sent but its claim was taken over", row_id)
-    return None
+            values = {
+                "status": STATUS_FAILED,
+                "attempts": attempts,
+                "last_error": f"gave up after {attempts} attempts: {exc}"[:1000],
+            }
+            return _Outcome(item.id, values, unreachable_until=unreachable)
+        report.retried += 1
+        values = {"attempts": attempts, "last_error": str(exc)[:1000], "next_attempt_at": retry_at}
+        return _Outcome(item.id, values, unreachable_until=unreachable)
+    values = {"status": STATUS_SENT, "attempts": attempts, "sent_at": clock(), "last_error": None}
+    return _Outcome(item.id, values, is_sent=True)
 
 
 def _release(row_ids: list[int], worker: str, retry_at: datetime) -> int:

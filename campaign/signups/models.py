@@ -52,6 +52,8 @@ class Registration(db.Model):
         ),
         # The dashboard's registrations per day: a range of created_at, scoped by event.
         Index("ix_registrations_created_at", "created_at", "event_id"),
+        # The dashboard's top referrers: referred rows grouped by referrer, with their event.
+        Index("ix_registrations_referrals", "referred_by_id", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

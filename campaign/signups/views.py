@@ -16,9 +16,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from campaign.campaigns.services import request_campaign
+from campaign.core.pagecache import render_cached, row_state
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
 from campaign.events import calendar
@@ -53,28 +56,50 @@ def _private_manage_links(response: Response) -> Response:
 
 
 def event_page(event: Event, form: SignupForm | None = None, status: int = 200) -> Response:
-    """The public event page with its registration panel."""
+    """The public event page with its registration panel.
+
+    A fresh page (no submitted form) is rendered once per state of what it shows and then
+    served from memory, its per-visitor tokens filled in (see campaign.core.pagecache).
+    """
     now = utcnow()
+    campaign = request_campaign()  # before the event's own: then that one is no query
+    fresh = form is None
     if form is None:
         form = SignupForm(formdata=None)
         form.ref.data = (request.args.get("ref") or "")[:16]
     form.started.data = started_token(event.slug)
     counts = services.seat_counts(event.id)
-    event_url = absolute_url("events.detail", slug=event.slug)
-    body = render_template(
-        "events/detail.html",
-        event=event,
-        now=now,
-        form=form,
-        is_open=services.is_open_for_signup(event, now),
-        seats_left=services.seats_left(event, counts["confirmed"]),
-        waitlisted=counts["waitlisted"],
-        confirmed=counts["confirmed"],
-        event_url=event_url,
-        google_url=calendar.google_calendar_link(event, event_url),
-        outlook_url=calendar.outlook_calendar_link(event, event_url),
+    is_open = services.is_open_for_signup(event, now)
+
+    def render() -> str:
+        event_url = absolute_url("events.detail", slug=event.slug)
+        return render_template(
+            "events/detail.html",
+            event=event,
+            now=now,
+            form=form,
+            is_open=is_open,
+            seats_left=services.seats_left(event, counts["confirmed"]),
+            waitlisted=counts["waitlisted"],
+            confirmed=counts["confirmed"],
+            event_url=event_url,
+            google_url=calendar.google_calendar_link(event, event_url),
+            outlook_url=calendar.outlook_calendar_link(event, event_url),
+        )
+
+    if not fresh:
+        return make_response(render(), status)
+    key = (
+        row_state(event),
+        row_state(event.campaign),
+        row_state(campaign),
+        sorted(counts.items()),
+        is_open,
+        event.is_past(now),
+        form.ref.data,
     )
-    return make_response(body, status)
+    holes = {"csrf": generate_csrf, "started": lambda: form.started.data or ""}
+    return make_response(render_cached(key, holes, render), status)
 
 
 def _signup_limit() -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -256,7 +257,11 @@ def database_url(
 
 
 def fuzz_route(
-    client: FlaskClient, path: str, fields: list[tuple[str, str]], after: Callable[[], None]
+    client: FlaskClient,
+    path: str,
+    fields: list[tuple[str, str]],
+    after: Callable[[], None] = lambda: None,
+    statuses: Counter[int] | None = None,
 ) -> None:
     """Post hostile bodies built from fields to path; fail on any 5xx."""
 
@@ -272,6 +277,8 @@ def fuzz_route(
             response = client.post(
                 path, data=encode(pairs), content_type="application/x-www-form-urlencoded"
             )
+            if statuses is not None:
+                statuses[response.status_code] += 1
             assert response.status_code < 500, f"HTTP {response.status_code}"
         finally:
             after()
@@ -302,14 +309,32 @@ def test_no_form_answers_hostile_input_with_a_server_error(
         if account is not None and client.get("/manage/").status_code != 200:
             sign_in(client, account)
 
-    failures = []
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
     for rule in rules:
         path = world.path(rule)
         fields = forms.get(path) or every_field
         after = stay_signed_in if rule.endpoint == "organizers.logout" else (lambda: None)
         try:
-            fuzz_route(client, path, fields, after)
+            fuzz_route(client, path, fields, after, statuses)
         except Exception as exc:
             notes = "\n".join(getattr(exc, "__notes__", []))
             failures.append(f"POST {path} ({rule.endpoint}) as {role}: {exc!r}\n{notes}")
+    print(f"{role}: {len(rules)} routes, answers {dict(sorted(statuses.items()))}")
     assert not failures, "\n\n".join(failures)
+    # Some bodies must get past validation, or the fuzz only ever tested the form checks.
+    accepted = sum(n for status, n in statuses.items() if status < 400)
+    assert accepted >= len(rules), f"only {accepted} of {statuses.total()} bodies accepted"
+
+
+def test_the_fuzz_finds_a_planted_server_error() -> None:
+    """The machinery works: a route that fails on NUL in any field is caught."""
+    planted = Flask(__name__)
+
+    @planted.post("/form")
+    def form() -> tuple[str, int]:
+        broken = any("\x00" in v for v in request.form.values()) or len(request.form) > 3
+        return ("broken", 500) if broken else ("fine", 200)
+
+    with pytest.raises(AssertionError, match="HTTP 500"):
+        fuzz_route(planted.test_client(), "/form", [("name", "Sam"), ("email", "sam@x.org")])

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import Headers
+from werkzeug.routing import Rule
 
 from tests.audit.conftest import (
     OWNED_VARIABLES,
@@ -60,9 +62,9 @@ def csp_directives(value: str) -> dict[str, list[str]]:
     return directives
 
 
-def header_problems(headers: object) -> list[str]:
+def header_problems(headers: Headers) -> list[str]:
     """What is missing or too weak in an HTML response's security headers."""
-    get = headers.get  # type: ignore[attr-defined]
+    get = headers.get
     problems = []
     csp = csp_directives(get("Content-Security-Policy", ""))
     if not csp:
@@ -126,7 +128,7 @@ def test_every_manage_route_sends_anonymous_visitors_to_sign_in(
     assert not problems, "\n".join(problems)
 
 
-def _owned_variables(rule) -> set[str]:
+def _owned_variables(rule: Rule) -> set[str]:
     names = set(rule.arguments)
     unknown = {n for n in names if n.endswith("_id")} - OWNED_VARIABLES - SHARED_VARIABLES
     if unknown:

@@ -3,16 +3,19 @@ at 1280x800 and at 390x844, with zero serious or critical violations; and a regi
 done with the keyboard alone.
 
 The states come from one seeded site of this module's own (the demo plus a full event with
-a waitlist, a full event without one, a cancelled event, and registrations on them), from
-an empty campaign, and from a fresh install with no campaign at all. SIGNUP_MIN_SECONDS is
+a waitlist, a full event without one, a cancelled event, and registrations on them; on
+TEST_DATABASE_URL when set), from an empty campaign, and from a fresh install with no
+campaign at all (those two always on SQLite). SIGNUP_MIN_SECONDS is
 0 on these servers so that a form filled by a script counts as filled by a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,10 +139,22 @@ def sweep_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
         yield server
 
 
+@contextmanager
+def serve_on_sqlite(instance: Path) -> Iterator[LiveServer]:
+    """serve_app on a SQLite file of its own even in a PostgreSQL run: the sweep's sites
+    are up at the same time, and on the one shared PostgreSQL database each new site
+    would drop the tables of the others."""
+    with ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as env:
+            env.delenv("TEST_DATABASE_URL", raising=False)
+            server = stack.enter_context(serve_app(instance))
+        yield server
+
+
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A campaign with no events yet."""
-    with serve_app(tmp_path_factory.mktemp("empty-site")) as server:
+    with serve_on_sqlite(tmp_path_factory.mktemp("empty-site")) as server:
         with server.app.app_context():
             db.session.add(
                 Campaign(
@@ -158,7 +173,7 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
 @pytest.fixture(scope="module")
 def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A fresh install: no campaign, nothing."""
-    with serve_app(tmp_path_factory.mktemp("bare-site")) as server:
+    with serve_on_sqlite(tmp_path_factory.mktemp("bare-site")) as server:
         yield server
 
 

@@ -18,6 +18,7 @@ from campaign.extensions import db
 from campaign.graphics import services
 from campaign.graphics.models import FactCard
 from campaign.organizers.models import Organizer
+from tests.browser.conftest import browser, demo_server, new_page  # noqa: F401 (fixtures)
 
 CARD_URL = re.compile(r"/cards/([0-9a-f]{32})\.png")
 
@@ -34,9 +35,7 @@ def meta(html: str, name: str) -> str | None:
     """The content of <meta property|name="name" content="...">, unescaped."""
     import html as html_lib
 
-    match = re.search(
-        r'<meta (?:property|name)="' + re.escape(name) + r'" content="([^"]*)"', html
-    )
+    match = re.search(r'<meta (?:property|name)="' + re.escape(name) + r'" content="([^"]*)"', html)
     return html_lib.unescape(match.group(1)) if match else None
 
 

@@ -1,4 +1,5 @@
-"""/manage/content: add, edit, refuse what does not fit, approve, reorder; only approved is public."""
+"""/manage/content: add, edit, refuse what does not fit, approve, reorder; only approved is
+public."""
 
 from __future__ import annotations
 
@@ -215,3 +216,27 @@ def test_seed_demo_publishes_the_default_content(runner, app):
     cards = _cards()
     assert len(cards) >= 7 and all(c.is_approved for c in cards)
     assert all(c.source_title == TITLE and c.source_quote for c in cards)
+
+
+def test_a_pair_that_stops_fitting_leaves_the_site_but_not_the_editor(
+    client, login_as, admin, campaign, add_fact
+):
+    card = add_fact(approved=True)
+    assert client.get(f"/facts/{card.slug}").status_code == 200
+    campaign.disclaimer = "Educational content, not medical advice. " * 9
+    db.session.commit()
+    assert services.fit_problems(campaign, card.myth, card.fact, card.source_title)
+    gallery = client.get("/facts")
+    assert gallery.status_code == 200 and card.myth not in gallery.get_data(as_text=True)
+    assert client.get(f"/facts/{card.slug}").status_code == 404
+    assert client.get("/").status_code == 200
+    login_as(admin)
+    listing = client.get("/manage/content")
+    assert listing.status_code == 200
+    assert "no longer fits every card size" in listing.get_data(as_text=True)
+    editor = client.get(f"/manage/content/{card.id}/edit")
+    assert editor.status_code == 200
+    assert re.search(r"cut \d+ characters?", editor.get_data(as_text=True))
+    assert client.post(f"/manage/content/{card.id}/unapprove").status_code == 303
+    refused = client.post(f"/manage/content/{card.id}/approve", follow_redirects=True)
+    assert "no longer fits" in refused.get_data(as_text=True)
