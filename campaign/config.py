@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_TIMEOUT": 20,
     "MAIL_BATCH_SIZE": 100,
     "MAIL_LEASE_SECONDS": 120,
+    # Messages covered by one lease renewal and recorded in one transaction; a deliverer
+    # killed mid-batch may re-send up to this many. 1 = renew and record per message.
+    "MAIL_RENEW_GROUP": 10,
     "MAIL_MAX_ATTEMPTS": 8,
     # Reminders: how late a reminder may still go out after downtime.
     "REMINDER_GRACE_SHORT_MINUTES": 60,

@@ -108,37 +108,56 @@ CSV_HEADER = (
 )
 
 
-def csv_rows(event_id: int, batch: int = 1000) -> Iterator[str]:
-    """The attendee CSV, streamed a few rows at a time."""
+def csv_rows(event_id: int, batch: int = 200) -> Iterator[str]:
+    """The attendee CSV, streamed: the header at once, then one chunk per batch of rows.
+
+    Only the exported columns are read, as plain rows (no ORM objects), through a
+    cursor that fetches `batch` rows at a time, so memory and the time to the first
+    rows stay the same however many people registered.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     yield "\ufeff" + buffer.getvalue()
     referrer = aliased(Registration)
     query = (
-        select(Registration, referrer.referral_code)
+        select(
+            Registration.name,
+            Registration.email,
+            Registration.status,
+            Registration.created_at,
+            Registration.confirmed_at,
+            Registration.checked_in_at,
+            Registration.is_consenting_to_updates,
+            referrer.referral_code,
+            Registration.referral_code,
+        )
         .outerjoin(referrer, Registration.referred_by_id == referrer.id)
         .where(Registration.event_id == event_id, Registration.anonymised_at.is_(None))
         .order_by(Registration.id)
         .execution_options(yield_per=batch)
     )
-    for registration, ref_code in db.session.execute(query):
+    for rows in db.session.execute(query).partitions():
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(
-            [
-                neutralise(registration.name),
-                neutralise(registration.email),
-                registration.status,
-                _stamp(registration.created_at),
-                _stamp(registration.confirmed_at),
-                _stamp(registration.checked_in_at),
-                "yes" if registration.is_consenting_to_updates else "no",
-                neutralise(ref_code or ""),
-                neutralise(registration.referral_code),
-            ]
-        )
+        writer.writerows(map(_csv_cells, rows))
         yield buffer.getvalue()
+
+
+def _csv_cells(row: Any) -> list[str]:
+    """One attendee's CSV cells, neutralised against formulas."""
+    name, email, status, created, confirmed, checked_in, consenting, ref_code, code = row
+    return [
+        neutralise(name),
+        neutralise(email),
+        status,
+        _stamp(created),
+        _stamp(confirmed),
+        _stamp(checked_in),
+        "yes" if consenting else "no",
+        neutralise(ref_code or ""),
+        neutralise(code),
+    ]
 
 
 def _stamp(value: Any) -> str:

@@ -129,7 +129,7 @@ class ScalePlan:
     registrations: int
     largest_share: float = 0.10
     batch: int = 5000
-    seed: int = 2026
+    seed: int = 1
 
 
 @dataclass

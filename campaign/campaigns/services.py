@@ -6,9 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from campaign.campaigns.models import Campaign
 from campaign.core.text import has_control_characters
@@ -36,14 +37,24 @@ class CampaignSettings:
     contact_email: str = ""
 
 
-def current_campaign() -> Campaign | None:
-    """The active campaign (the newest active one when there are several)."""
-    return db.session.scalar(
-        select(Campaign)
+def _newest_active(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
         .where(Campaign.is_active.is_(True))
         .order_by(Campaign.day.desc(), Campaign.id.desc())
         .limit(1)
     )
+
+
+# Every page asks for the current campaign: the statement is built once, at import.
+_CURRENT_CAMPAIGN = _newest_active(Campaign)
+# The same choice as a subquery, for queries that load the campaign with other rows.
+CURRENT_CAMPAIGN_ID = _newest_active(Campaign.id).scalar_subquery()
+
+
+def current_campaign() -> Campaign | None:
+    """The active campaign (the newest active one when there are several)."""
+    return db.session.scalar(_CURRENT_CAMPAIGN)
 
 
 def request_campaign() -> Campaign | None:

@@ -35,6 +35,12 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
+def zone_for(name: str) -> ZoneInfo:
+    """The zone, kept loaded: zoneinfo itself keeps only a few zones warm."""
+    return ZoneInfo(name)
+
+
 class NonexistentLocalTime(ValueError):
     """A wall-clock time skipped by a daylight-saving change."""
 
@@ -45,7 +51,7 @@ def local_to_utc(naive_local: datetime, tz_name: str) -> datetime:
     Times inside a spring-forward gap do not exist and are refused; in an autumn
     overlap the first (daylight) occurrence is taken.
     """
-    zone = ZoneInfo(tz_name)
+    zone = zone_for(tz_name)
     aware = naive_local.replace(tzinfo=zone, fold=0)
     as_utc = aware.astimezone(UTC)
     if as_utc.astimezone(zone).replace(tzinfo=None) != naive_local:
@@ -58,7 +64,7 @@ def local_to_utc(naive_local: datetime, tz_name: str) -> datetime:
 
 def to_local(instant: datetime, tz_name: str) -> datetime:
     """The aware wall-clock time of instant in tz_name."""
-    return instant.astimezone(ZoneInfo(tz_name))
+    return instant.astimezone(zone_for(tz_name))
 
 
 def format_local(instant: datetime, tz_name: str, with_date: bool = True) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, case, func, select
@@ -58,30 +59,52 @@ def registrations_per_day(
 ) -> list[tuple[date, int]]:
     """New registrations per UTC day for the last `days` days (zeros included).
 
-    Days before today are over, so their counts are kept for a few minutes per worker
-    (and per scope); each request then counts today's registrations only. Without
-    that, every dashboard view would group the whole window of registrations.
+    Days before today are over, so their counts are computed once per quarter of an
+    hour per worker and scope (_kept); each request then counts today's registrations
+    only. Without that, every dashboard view would group the whole window.
     """
     today = now.date()
     start = today - timedelta(days=days - 1)
-    cache = current_app.extensions.setdefault(_DAY_CACHE, {})
-    key = (campaign_id, None if organizer.is_admin else organizer.id, start, today)
-    cached = cache.get(key)
-    if cached is None or cached[0] < now - _DAY_CACHE_TTL:
-        if len(cache) > _DAY_CACHE_MAX:
-            cache.clear()
-        cached = cache[key] = (now, _counts_per_day(organizer, campaign_id, start, today))
-    counts = {**cached[1], **_counts_per_day(organizer, campaign_id, today, today + _ONE_DAY)}
+    past = _kept(
+        "days",
+        (campaign_id, _scope_key(organizer), start, today),
+        int(now.timestamp() // _PAST_DAYS_SECONDS),
+        lambda: _counts_per_day(organizer, campaign_id, start, today),
+    )
+    counts = {**past, **_counts_per_day(organizer, campaign_id, today, today + _ONE_DAY)}
     return [
         (start + timedelta(days=i), counts.get(str(start + timedelta(days=i)), 0))
         for i in range(days)
     ]
 
 
-_DAY_CACHE = "campaign_dashboard_days"
-_DAY_CACHE_TTL = timedelta(minutes=15)
-_DAY_CACHE_MAX = 1000
+_PAST_DAYS_SECONDS = 15 * 60
 _ONE_DAY = timedelta(days=1)
+_KEPT = "campaign_dashboard_kept"
+_KEPT_MAX = 1000
+
+T = TypeVar("T")
+
+
+def _kept(name: str, key: tuple, version: object, compute: Callable[[], T]) -> T:
+    """compute() once per key and version in this worker: a small memo on the app.
+
+    For figures that need many rows but change rarely; the version is whatever cheap
+    value changes when they can (a time bucket, a count), so nothing is invalidated.
+    """
+    store = current_app.extensions.setdefault(_KEPT, {}).setdefault(name, {})
+    kept = store.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    if len(store) >= _KEPT_MAX:
+        store.clear()
+    value = compute()
+    store[key] = (version, value)
+    return value
+
+
+def _scope_key(organizer: Organizer) -> int | None:
+    return None if organizer.is_admin else organizer.id
 
 
 def _counts_per_day(
@@ -178,9 +201,43 @@ def failed_mail_count(organizer: Organizer, campaign_id: int) -> int:
 def top_referrers(organizer: Organizer, campaign_id: int, limit: int = 5) -> list[tuple]:
     """(name, event title, people referred) across the organizer's events.
 
+    The ranking reads every referred row, so it is kept (_kept) until a cheap version
+    changes: the newest registration, how many were referred, the campaign's last event
+    change. Names and titles are read fresh, so an anonymised referrer shows as such.
+    """
+    from campaign.signups.models import Registration
+
+    version = db.session.execute(
+        select(
+            select(func.max(Registration.id)).scalar_subquery(),
+            select(func.count()).where(Registration.referred_by_id.is_not(None)).scalar_subquery(),
+            select(func.max(Event.updated_at))
+            .where(Event.campaign_id == campaign_id)
+            .scalar_subquery(),
+        )
+    ).one()
+    ranked = _kept(
+        "referrers",
+        (campaign_id, _scope_key(organizer), limit),
+        tuple(version),
+        lambda: _rank_referrers(organizer, campaign_id, limit),
+    )
+    names = {
+        registration_id: (name, title)
+        for registration_id, name, title in db.session.execute(
+            select(Registration.id, Registration.name, Event.title)
+            .join(Event, Registration.event_id == Event.id)
+            .where(Registration.id.in_([referrer_id for referrer_id, _ in ranked]))
+        )
+    }
+    return [(*names[rid], n) for rid, n in ranked if rid in names]
+
+
+def _rank_referrers(organizer: Organizer, campaign_id: int, limit: int) -> list[tuple[int, int]]:
+    """(referrer id, people referred), most first, within the organizer's scope.
+
     A referral code only counts on its own event, so the referred rows carry the event:
-    they are grouped from one index, scoped through the small events table, and only the
-    top referrers' names are read from the registrations.
+    they are grouped from one index and scoped through the small events table.
     """
     from campaign.signups.models import Registration
 
@@ -194,18 +251,13 @@ def top_referrers(organizer: Organizer, campaign_id: int, limit: int = 5) -> lis
         .group_by(Registration.referred_by_id, Registration.event_id)
         .subquery()
     )
-    top = _scope(
-        select(referred.c.referrer_id, referred.c.n, Event.title)
+    query = _scope(
+        select(referred.c.referrer_id, referred.c.n)
         .select_from(referred)
         .join(Event, Event.id == referred.c.event_id)
         .order_by(referred.c.n.desc(), referred.c.referrer_id)
         .limit(limit),
         organizer,
         campaign_id,
-    ).subquery()
-    query = (
-        select(Registration.name, top.c.title, top.c.n)
-        .join(top, top.c.referrer_id == Registration.id)
-        .order_by(top.c.n.desc(), top.c.referrer_id)
     )
-    return [tuple(row) for row in db.session.execute(query)]
+    return [(referrer_id, n) for referrer_id, n in db.session.execute(query)]

@@ -42,6 +42,15 @@ class Event(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         Index("ix_events_status_starts_at", "status", "starts_at"),
+        # The public listing's count and its page-cache version, read from the index alone.
+        Index(
+            "ix_events_campaign_listing",
+            "campaign_id",
+            "status",
+            "starts_at",
+            "ends_at",
+            "updated_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, bindparam, case, false, func, or_, select
 
 from campaign.core.text import has_control_characters
 from campaign.core.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc
@@ -326,6 +326,32 @@ def feed_events_query(campaign_id: int, now: datetime) -> Select:
     )
 
 
+# Built once, at import: the listing asks for it on every request.
+_LISTING_VERSION = select(
+    func.count(),
+    func.max(Event.updated_at),
+    func.count(
+        case(
+            (
+                (Event.status == STATUS_PUBLISHED) & (Event.ends_at > bindparam("now")),
+                1,
+            )
+        )
+    ),
+).where(Event.campaign_id == bindparam("campaign_id"))
+
+
+def listing_version(campaign_id: int, now: datetime) -> tuple[int, datetime | None, int]:
+    """A value that changes whenever the campaign's public listing can change.
+
+    Every change to an event row sets its updated_at, a new or deleted row changes the
+    count, and an event leaving the listing because it ended changes the last figure
+    (the number still listable at `now`). One aggregate over the campaign's events.
+    """
+    row = db.session.execute(_LISTING_VERSION, {"campaign_id": campaign_id, "now": now}).one()
+    return int(row[0]), row[1], int(row[2])
+
+
 def public_places(campaign_id: int, now: datetime) -> tuple[list[str], list[str]]:
     """Cities and regions that have upcoming published events, for the filters."""
     base = (
@@ -342,9 +368,14 @@ def public_places(campaign_id: int, now: datetime) -> tuple[list[str], list[str]
     return list(cities), list(regions)
 
 
+def plausible_slug(slug: str) -> bool:
+    """False for a slug no event can have (too long, a NUL): answer 404 without a query."""
+    return len(slug) <= 160 and "\x00" not in slug
+
+
 def public_event(slug: str) -> Event | None:
     """A published, past or cancelled event by slug; drafts are never public."""
-    if len(slug) > 160 or "\x00" in slug:
+    if not plausible_slug(slug):
         return None
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or event.status == STATUS_DRAFT:

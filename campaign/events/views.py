@@ -47,45 +47,34 @@ def index() -> str:
         online=request.args.get("online") == "1",
     )
     page = page_number()
-    pagination = db.paginate(
-        services.public_events_query(campaign.id, now, filters),
-        page=page,
-        per_page=current_app.config["EVENTS_PER_PAGE"],
-        error_out=False,
-    )
-    cities, regions = services.public_places(campaign.id, now)
-    # Rendered once per state of what it shows, then served from memory.
-    key = (
-        row_state(campaign),
-        filters,
-        pagination.page,
-        pagination.per_page,
-        pagination.total,
-        [row_state(event) for event in pagination.items],
-        cities,
-        regions,
-    )
-    return render_cached(
-        key,
-        {},
-        lambda: render_template(
+    per_page = current_app.config["EVENTS_PER_PAGE"]
+
+    def render() -> str:
+        pagination = db.paginate(
+            services.public_events_query(campaign.id, now, filters),
+            page=page,
+            per_page=per_page,
+            error_out=False,
+        )
+        cities, regions = services.public_places(campaign.id, now)
+        return render_template(
             "events/index.html",
             pagination=pagination,
             filters=filters,
             cities=cities,
             regions=regions,
-        ),
-    )
+        )
+
+    # Rendered once per state of the campaign's events, then served from memory.
+    state = (row_state(campaign), services.listing_version(campaign.id, now))
+    return render_cached((filters, page, per_page), state, {}, render)
 
 
 @bp.get("/events/<slug>")
 def detail(slug: str) -> Response:
-    from campaign.signups.views import event_page
+    from campaign.signups.views import public_event_page
 
-    event = services.public_event(slug)
-    if event is None:
-        abort(404)
-    return event_page(event)
+    return public_event_page(slug)
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

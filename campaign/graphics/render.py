@@ -755,6 +755,7 @@ def _plan_event(plan: _Plan, spec: EventCard, colours: _Colours) -> None:
             "when_text",
             _clean(plan, spec.when_text),
             _style(plan, "body", SEMIBOLD, max_lines=2, balance=True),
+            truncate=True,  # last resort: an event card must never refuse to render
             space_before=lay.gap,
             inset=inset,
         ),
@@ -894,6 +895,7 @@ def _plan_attending(plan: _Plan, spec: AttendingCard, colours: _Colours) -> None
             "when_text",
             _clean(plan, spec.when_text),
             _style(plan, "body", SEMIBOLD, max_lines=2, balance=True),
+            truncate=True,  # last resort: an attending card must never refuse to render
             space_before=lay.gap - lay.tight_gap,
             inset=inset,
         ),

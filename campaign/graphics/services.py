@@ -653,7 +653,8 @@ def event_spec(event: Event) -> EventCard:
     campaign = event.campaign
     return EventCard(
         title=event.title,
-        when_text=event.when_text,
+        # The start in the event's zone: a share card has no room for a range.
+        when_text=event.starts_text,
         place_text=event.place_text,
         campaign_name=campaign.name,
         hashtag=campaign.hashtag,
@@ -671,7 +672,8 @@ def attending_spec(registration: Registration) -> AttendingCard:
     return AttendingCard(
         first_name=name or None,
         event_title=event.title,
-        when_text=event.when_text,
+        # The start in the event's zone: a share card has no room for a range.
+        when_text=event.starts_text,
         place_text=event.place_text,
         campaign_name=campaign.name,
         hashtag=campaign.hashtag,
@@ -1059,7 +1061,7 @@ def _attending_fields(event: Event) -> dict[str, Any]:
     return {
         "first_name": None,
         "event_title": event.title,
-        "when_text": event.when_text,
+        "when_text": event.starts_text,
         "place_text": event.place_text,
         "campaign_name": campaign.name,
         "hashtag": campaign.hashtag,

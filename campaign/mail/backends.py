@@ -90,12 +90,18 @@ class SMTPBackend:
             raise ValueError("SMTP security must be none, starttls or ssl")
         self.settings = settings
         self.connection: smtplib.SMTP | None = None
+        self._tls: ssl.SSLContext | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificate-verifying TLS, built once (loading the CA store is slow)."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def open(self) -> None:
         if self.connection is not None:
             return
         s = self.settings
-        context = ssl.create_default_context()
         conn: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
@@ -103,7 +109,7 @@ class SMTPBackend:
                     s.host,
                     s.port,
                     timeout=s.timeout,
-                    context=context,
+                    context=self._tls_context(),
                     local_hostname=s.local_hostname,
                 )
             else:
@@ -111,7 +117,7 @@ class SMTPBackend:
                     s.host, s.port, timeout=s.timeout, local_hostname=s.local_hostname
                 )
                 if s.security == "starttls":
-                    conn.starttls(context=context)
+                    conn.starttls(context=self._tls_context())
             if s.username:
                 conn.login(s.username, s.password)
         except (OSError, smtplib.SMTPException) as exc:

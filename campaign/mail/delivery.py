@@ -5,10 +5,11 @@ Each claims rows with a lease; a row is sent only after its claim is renewed, an
 marked sent only while the claim is still held, so no row is sent twice unless a
 deliverer dies after the server accepted a message and before it recorded it.
 
-Per message there is one short write transaction: it records the outcome of the
-previous message and renews the claim on the next one, so an outcome is always stored
-before the next message goes out (a crash re-sends at most the one message in flight).
-The content of the whole batch is read once, with the rendering, not once per message.
+Between sends there are short write transactions ("steps"): one records the outcomes
+decided since the last step and renews the claim on the next group of messages
+(DeliveryPolicy.renew_group, and again whenever half the lease has passed). A crash
+re-sends at most the messages sent since the last step; with renew_group=1 that is the
+one message in flight. The content of the whole batch is read once, with the rendering.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 
 from campaign.core.database import write_transaction
 from campaign.core.timeutil import utcnow
@@ -54,6 +55,12 @@ class DeliveryPolicy:
     max_attempts: int = 8
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_max: timedelta = timedelta(hours=2)
+    # How many of the next messages one claim renewal covers, and so how many outcomes
+    # one transaction records. 1 renews and records per message. Larger groups cost
+    # fewer commits, but a deliverer that dies after sending may re-send up to this many
+    # (the outcomes it had not recorded yet). Every send still starts with at least half
+    # a lease left: a group is renewed again once half the lease has passed.
+    renew_group: int = 10
 
 
 @dataclass
@@ -266,39 +273,74 @@ def _claimable(now: datetime) -> Any:
 
 
 def _step(
-    record: tuple[int, dict[str, Any]] | None, renew: int | None, worker: str, until: datetime
-) -> tuple[bool, bool]:
-    """One short write transaction between two sends.
+    records: list[_Outcome], renew: list[int], worker: str, until: datetime
+) -> tuple[set[int], set[int]]:
+    """One short write transaction between sends.
 
-    Records the previous message's outcome only while still holding its claim, and
-    extends the claim on the next message just before it is sent. Returns (recorded,
-    still held); False for what was not asked.
+    Records the outcomes decided since the last step, each only while its claim is
+    still held, and extends the claim on the next messages just before they are sent.
+    Returns (ids recorded, ids still held). Prebuilt Core statements: this runs often.
     """
     write_transaction()
-    recorded = held = False
-    if record is not None:
-        row_id, values = record
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker)
-            .values(claimed_by=None, lease_until=None, **values)
-            .execution_options(synchronize_session=False)
-        )
-        recorded = bool(result.rowcount)  # type: ignore[attr-defined]
-    if renew is not None:
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == renew,
-                OutboxMessage.claimed_by == worker,
-                OutboxMessage.status == STATUS_QUEUED,
-            )
-            .values(lease_until=until)
-            .execution_options(synchronize_session=False)
-        )
-        held = bool(result.rowcount)  # type: ignore[attr-defined]
+    connection = db.session.connection()
+    recorded: set[int] = set()
+    if records:
+        # Which of them we still hold (locked until commit), then one executemany each.
+        ids = [o.row_id for o in records]
+        recorded = set(connection.execute(_HELD, {"b_ids": ids, "b_worker": worker}).scalars())
+        by_statement: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for o in records:
+            if o.row_id in recorded:
+                params = {"b_id": o.row_id, "b_worker": worker}
+                params.update({f"v_{name}": value for name, value in o.values.items()})
+                by_statement.setdefault(frozenset(o.values), []).append(params)
+        for columns, params_list in by_statement.items():
+            connection.execute(_record_statement(columns), params_list)
+    held: set[int] = set()
+    if renew:
+        result = connection.execute(_RENEW, {"b_ids": renew, "b_worker": worker, "v_until": until})
+        held = {row_id for (row_id,) in result}
     db.session.commit()
     return recorded, held
+
+
+_OUTBOX = OutboxMessage.__table__
+_RENEW = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)),
+        _OUTBOX.c.claimed_by == bindparam("b_worker"),
+        _OUTBOX.c.status == STATUS_QUEUED,
+    )
+    .values(lease_until=bindparam("v_until"))
+    .returning(_OUTBOX.c.id)
+)
+_HELD = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("b_ids", expanding=True)),
+        _OUTBOX.c.claimed_by == bindparam("b_worker"),
+    )
+    .with_for_update()
+)
+_RECORD_STATEMENTS: dict[frozenset[str], Any] = {}
+
+
+def _record_statement(columns: frozenset[str]) -> Any:
+    """UPDATE ... SET the given columns, releasing the claim, only while we hold it."""
+    statement = _RECORD_STATEMENTS.get(columns)
+    if statement is None:
+        statement = (
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claimed_by == bindparam("b_worker"))
+            .values(
+                claimed_by=None,
+                lease_until=None,
+                **{name: bindparam(f"v_{name}") for name in sorted(columns)},
+            )
+        )
+        _RECORD_STATEMENTS[columns] = statement
+    return statement
 
 
 def backoff(attempts: int, policy: DeliveryPolicy) -> timedelta:
@@ -317,8 +359,12 @@ def deliver_due(
     worker: str | None = None,
     now: datetime | None = None,
     clock: Any = utcnow,
+    keep_open: bool = False,
 ) -> DeliveryReport:
     """Claim one batch of due messages and try each once. Safe to run concurrently.
+
+    The backend is closed at the end unless keep_open (the caller delivers several
+    batches over one connection and closes it).
 
     With `now` given, the clock starts there and runs at the real pace, so the leases
     renewed before each send, the retry times and sent_at agree with the claim.
@@ -334,35 +380,43 @@ def deliver_due(
     ids = claim(worker, now or clock(), policy.batch_size, policy.lease)
     report.claimed = len(ids)
     if not ids:
+        if not keep_open:
+            backend.close()
         return report
     outgoing = _render_claimed(ids, worker, report)
-    pending: _Outcome | None = None  # recorded in the same transaction as the next renewal
+    done: list[_Outcome] = []  # decided since the last step, recorded by the next one
+    asked: set[int] = set()  # ids the last renewal covered
+    held: set[int] = set()  # ... and still held then
+    renewed_at = now or clock()
     try:
         for index, item in enumerate(outgoing):
             now = clock()
-            recorded, held = _step(pending and pending.record, item.id, worker, now + policy.lease)
-            _count(pending, recorded, report)
-            pending = None
-            if not held:
+            if item.id not in asked or now - renewed_at >= policy.lease / 2:
+                group = [o.id for o in outgoing[index : index + max(policy.renew_group, 1)]]
+                recorded, held = _step(done, group, worker, now + policy.lease)
+                _count(done, recorded, report)
+                done, asked, renewed_at = [], set(group), now
+            if item.id not in held:
                 report.lost_lease += 1
                 continue
-            pending = _send(item, backend, sender, policy, clock, now, report)
-            retry_at = pending.unreachable_until
-            if retry_at is not None:
+            outcome = _send(item, backend, sender, policy, clock, now, report)
+            done.append(outcome)
+            if outcome.unreachable_until is not None:
                 # The server is unreachable: one wait for the timeout per batch, not per
                 # message. The rest go back to the queue, untried, until the retry time.
-                recorded, _ = _step(pending.record, None, worker, now)
-                _count(pending, recorded, report)
-                pending = None
+                recorded, _ = _step(done, [], worker, now)
+                _count(done, recorded, report)
+                done = []
                 rest = [other.id for other in outgoing[index + 1 :]]
-                report.deferred += _release(rest, worker, retry_at)
+                report.deferred += _release(rest, worker, outcome.unreachable_until)
                 break
     finally:
-        if pending is not None:  # the last message's outcome (or one before an error)
+        if done:  # the last outcomes (or those decided before an error)
             db.session.rollback()
-            recorded, _ = _step(pending.record, None, worker, clock())
-            _count(pending, recorded, report)
-        backend.close()
+            recorded, _ = _step(done, [], worker, clock())
+            _count(done, recorded, report)
+        if not keep_open or report.deferred:
+            backend.close()
     log.info(
         "deliver: claimed %d, sent %d, retry %d, failed %d, lost lease %d, deferred %d",
         report.claimed,
@@ -377,7 +431,10 @@ def deliver_due(
 
 def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> list[Outgoing]:
     """Render the claimed rows that have no content yet and read what every held row
-    needs for sending, in one transaction (no query per message afterwards)."""
+    needs for sending, in one transaction (no query per message afterwards).
+
+    The content is stored with one executemany UPDATE rather than an ORM flush per row.
+    """
     from campaign.signups.models import Registration
 
     write_transaction()
@@ -400,34 +457,104 @@ def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> list
         if registration_ids
         else []
     )
-    outgoing = []
+    outgoing, contents = [], []
     for row in rows:
         if row.subject is None:
+            row_id = row.id
             try:
-                mail_services.ensure_rendered(row)
+                rendered = mail_services.renderer_for(row.kind)(row)
             except mail_services.CannotRender as exc:
-                row.status = STATUS_FAILED
-                row.last_error = f"not sent: {exc}"
-                row.claimed_by = None
-                row.lease_until = None
-                report.failed += 1
+                _fail_unrendered(row, str(exc), report)
                 continue
+            except Exception as exc:
+                # A bug in a renderer (or the database failing under it) must not block
+                # the queue: store nothing of this batch, fail that row, give the rest back.
+                log.exception("deliver: message %s could not be rendered", row_id)
+                db.session.rollback()
+                _abandon_batch(ids, worker, row_id, f"could not be rendered ({type(exc).__name__})")
+                report.failed += 1
+                report.deferred += len(rows) - 1
+                return []
+            content = {
+                "subject": rendered.subject,
+                "text_body": rendered.text,
+                "html_body": rendered.html,
+                "headers": dict(rendered.headers),
+                "ics": rendered.ics,
+            }
+            contents.append(
+                {"b_id": row.id, "b_worker": worker, **{f"v_{k}": v for k, v in content.items()}}
+            )
+        else:
+            content = {
+                "subject": row.subject,
+                "text_body": row.text_body or "",
+                "html_body": row.html_body or "",
+                "headers": dict(row.headers or {}),
+                "ics": row.ics,
+            }
         outgoing.append(
             Outgoing(
                 id=row.id,
                 attempts=row.attempts,
                 to_email=row.to_email,
-                subject=row.subject or "",
-                text_body=row.text_body or "",
-                html_body=row.html_body or "",
-                headers=dict(row.headers or {}),
-                ics=row.ics,
                 message_id=row.message_id,
+                **content,
             )
         )
+    if contents:  # kept, so every retry sends exactly the same message
+        db.session.connection().execute(_STORE_CONTENT, contents)
     db.session.commit()
     del registrations
     return outgoing
+
+
+_STORE_CONTENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("b_id"),
+        _OUTBOX.c.claimed_by == bindparam("b_worker"),
+        _OUTBOX.c.subject.is_(None),
+    )
+    .values(
+        subject=bindparam("v_subject"),
+        text_body=bindparam("v_text_body"),
+        html_body=bindparam("v_html_body"),
+        headers=bindparam("v_headers"),
+        ics=bindparam("v_ics"),
+    )
+)
+
+
+def _abandon_batch(ids: list[int], worker: str, failed_id: int, reason: str) -> None:
+    """Fail one row and release our other claims of the batch, untried, due at once."""
+    write_transaction()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == failed_id, OutboxMessage.claimed_by == worker)
+        .values(
+            status=STATUS_FAILED,
+            last_error=f"not sent: {reason}",
+            claimed_by=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _fail_unrendered(row: OutboxMessage, reason: str, report: DeliveryReport) -> None:
+    row.status = STATUS_FAILED
+    row.last_error = f"not sent: {reason}"
+    row.claimed_by = None
+    row.lease_until = None
+    report.failed += 1
 
 
 @dataclass
@@ -439,20 +566,17 @@ class _Outcome:
     is_sent: bool = False
     unreachable_until: datetime | None = None
 
-    @property
-    def record(self) -> tuple[int, dict[str, Any]]:
-        return self.row_id, self.values
 
-
-def _count(outcome: _Outcome | None, recorded: bool, report: DeliveryReport) -> None:
+def _count(outcomes: list[_Outcome], recorded: set[int], report: DeliveryReport) -> None:
     """A sent message counts once its outcome is stored while we still held it."""
-    if outcome is None or not outcome.is_sent:
-        return
-    if recorded:
-        report.sent += 1
-    else:
-        report.lost_lease += 1
-        log.warning("deliver: message %s sent but its claim was taken over", outcome.row_id)
+    for outcome in outcomes:
+        if not outcome.is_sent:
+            continue
+        if outcome.row_id in recorded:
+            report.sent += 1
+        else:
+            report.lost_lease += 1
+            log.warning("deliver: message %s sent but its claim was taken over", outcome.row_id)
 
 
 def _send(

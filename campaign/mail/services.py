@@ -107,6 +107,36 @@ def enqueue(
 _INSERT_OUTBOX = insert(OutboxMessage)
 
 
+def enqueue_many(kind: str, now: datetime, messages: list[dict[str, Any]]) -> int:
+    """enqueue() for many messages of one kind, in one executemany; returns how many.
+
+    Each dict has to_email and, as enqueue() takes them, event_id, registration_id,
+    params and dedupe_key.
+    """
+    if not messages:
+        return 0
+    domain = _mail_domain()
+    rows = [
+        dict(
+            kind=kind,
+            event_id=m.get("event_id"),
+            registration_id=m.get("registration_id"),
+            to_email=m["to_email"],
+            params=m.get("params") or {},
+            headers={},
+            message_id=make_msgid(domain=domain),
+            dedupe_key=m.get("dedupe_key"),
+            status=STATUS_QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for m in messages
+    ]
+    db.session.connection().execute(_INSERT_OUTBOX, rows)
+    return len(rows)
+
+
 def ensure_rendered(row: OutboxMessage) -> None:
     """Render a row's content once; later attempts send exactly the same message."""
     if row.subject is not None:

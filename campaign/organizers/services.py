@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from campaign.core.database import write_transaction
 from campaign.core.text import has_control_characters
 from campaign.core.timeutil import utcnow
 from campaign.core.tokens import hash_token, new_token
@@ -101,12 +102,17 @@ def authenticate(email: str, password: str) -> Organizer | None:
     if organizer is None or not organizer.is_active:
         return None
     if hasher.check_needs_rehash(stored):
-        organizer.password_hash = hash_password(password)
+        rehashed = hash_password(password)
+        write_transaction()  # SQLite: end the read first, or the write may find it locked
+        organizer.password_hash = rehashed
     return organizer
 
 
 def start_session(organizer: Organizer, now: datetime, hours: int) -> str:
     """Record a new signed-in browser for organizer and return its token."""
+    # The look-up and the slow password check ran in a read transaction; on SQLite it
+    # cannot become a write once another writer has committed ("database is locked").
+    write_transaction()
     token = new_token()
     db.session.add(
         LoginSession(

@@ -58,15 +58,21 @@ def run_delivery(now: datetime | None = None, max_batches: int = 50) -> dict[str
         batch_size=int(config["MAIL_BATCH_SIZE"]),
         lease=timedelta(seconds=int(config["MAIL_LEASE_SECONDS"])),
         max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
+        renew_group=int(config["MAIL_RENEW_GROUP"]),
     )
     totals = {"claimed": 0, "sent": 0, "retried": 0, "failed": 0, "lost_lease": 0, "deferred": 0}
     worker = delivery.worker_id()
-    for _ in range(max_batches):
-        report = delivery.deliver_due(backend, config["MAIL_SENDER"], policy, worker, now)
-        for key in totals:
-            totals[key] += getattr(report, key)
-        if report.claimed == 0 or report.retried:
-            break
+    try:
+        for _ in range(max_batches):  # one SMTP connection for all of them
+            report = delivery.deliver_due(
+                backend, config["MAIL_SENDER"], policy, worker, now, keep_open=True
+            )
+            for key in totals:
+                totals[key] += getattr(report, key)
+            if report.claimed == 0 or report.retried:
+                break
+    finally:
+        backend.close()
     return totals
 
 

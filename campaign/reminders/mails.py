@@ -46,6 +46,24 @@ def queue_reminder(registration: Registration, offset: int, secret_key: str, now
     )  # fmt: skip
 
 
+def queue_reminders(registrations: list[Registration], offset: int, now: datetime) -> int:
+    """The reminder `offset` minutes before the start for each registration, at once."""
+    return mail.enqueue_many(
+        kinds.KIND_REMINDER,
+        now,
+        [
+            {
+                "to_email": r.email,
+                "event_id": r.event_id,
+                "registration_id": r.id,
+                "params": {"offset": offset},
+                "dedupe_key": reminder_key(r.id, offset),
+            }
+            for r in registrations
+        ],
+    )
+
+
 def queue_thank_you(registration: Registration, secret_key: str, now: datetime) -> None:
     mail.enqueue(
         kinds.KIND_THANK_YOU, registration.email, now,

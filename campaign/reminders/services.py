@@ -152,9 +152,7 @@ def enqueue_due_reminders(
             if late:
                 report.skipped_late += len(registrations)
                 continue
-            for registration in registrations:
-                mails.queue_reminder(registration, int(offset), secret_key, now)
-                queued += 1
+            queued += mails.queue_reminders(registrations, int(offset), now)
         db.session.commit()
         if queued:
             report.events += 1

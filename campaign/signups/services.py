@@ -16,11 +16,15 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.orm import aliased
 
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.database import write_transaction
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
-from campaign.events.models import STATUS_PUBLISHED, Event
+from campaign.events.models import STATUS_DRAFT, STATUS_PUBLISHED, Event
+from campaign.events.services import plausible_slug
 from campaign.extensions import db
 from campaign.mail import services as mail
 from campaign.signups import mails, tokens
@@ -116,6 +120,44 @@ def seat_counts(event_id: int) -> dict[str, int]:
     counts = {STATUS_CONFIRMED: 0, STATUS_WAITLISTED: 0, STATUS_CANCELLED: 0}
     counts.update({status: n for status, n in rows})
     return counts
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """What the public event page shows, read in one query."""
+
+    event: Event
+    campaign: Campaign | None  # the current campaign (the site's layout), not the event's
+    confirmed: int
+    waitlisted: int
+
+
+_CurrentCampaign = aliased(Campaign, name="current_campaign")
+_PUBLIC_PAGE = (
+    select(
+        Event,
+        _CurrentCampaign,
+        select(func.count())
+        .where(Registration.event_id == Event.id, Registration.status == STATUS_CONFIRMED)
+        .scalar_subquery(),
+        select(func.count())
+        .where(Registration.event_id == Event.id, Registration.status == STATUS_WAITLISTED)
+        .scalar_subquery(),
+    )
+    .outerjoin(_CurrentCampaign, _CurrentCampaign.id == CURRENT_CAMPAIGN_ID)
+    .where(Event.slug == bindparam("slug"))
+)
+
+
+def public_page(slug: str) -> PublicPage | None:
+    """The event (never a draft, as events.services.public_event), the current campaign
+    and the seat counts, in one query: the busiest page of the busiest day."""
+    if not plausible_slug(slug):
+        return None
+    row = db.session.execute(_PUBLIC_PAGE, {"slug": slug}).first()
+    if row is None or row[0].status == STATUS_DRAFT:
+        return None
+    return PublicPage(row[0], row[1], int(row[2]), int(row[3]))
 
 
 def seats_left(event: Event, confirmed: int) -> int | None:

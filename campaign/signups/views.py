@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -20,7 +22,6 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from campaign.campaigns.services import request_campaign
 from campaign.core.pagecache import render_cached, row_state
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
@@ -55,51 +56,66 @@ def _private_manage_links(response: Response) -> Response:
     return response
 
 
-def event_page(event: Event, form: SignupForm | None = None, status: int = 200) -> Response:
-    """The public event page with its registration panel.
+def public_event_page(slug: str) -> Response:
+    """GET /events/<slug>: the event page with a fresh registration form.
 
-    A fresh page (no submitted form) is rendered once per state of what it shows and then
-    served from memory, its per-visitor tokens filled in (see campaign.core.pagecache).
+    One query reads everything the page shows; the page is rendered once per state of
+    that and then served from memory with this visitor's tokens (campaign.core.pagecache).
     """
+    page = services.public_page(slug)
+    if page is None:
+        abort(404)
+    g.campaign = page.campaign  # the layout's campaign: already loaded
+    event = page.event
     now = utcnow()
-    campaign = request_campaign()  # before the event's own: then that one is no query
-    fresh = form is None
-    if form is None:
-        form = SignupForm(formdata=None)
-        form.ref.data = (request.args.get("ref") or "")[:16]
-    form.started.data = started_token(event.slug)
-    counts = services.seat_counts(event.id)
-    is_open = services.is_open_for_signup(event, now)
+    ref = (request.args.get("ref") or "")[:16]
+    started = started_token(event.slug)
 
     def render() -> str:
-        event_url = absolute_url("events.detail", slug=event.slug)
-        return render_template(
-            "events/detail.html",
-            event=event,
-            now=now,
-            form=form,
-            is_open=is_open,
-            seats_left=services.seats_left(event, counts["confirmed"]),
-            waitlisted=counts["waitlisted"],
-            confirmed=counts["confirmed"],
-            event_url=event_url,
-            google_url=calendar.google_calendar_link(event, event_url),
-            outlook_url=calendar.outlook_calendar_link(event, event_url),
-        )
+        form = SignupForm(formdata=None)
+        form.ref.data = ref
+        return _render_event_page(event, form, page.confirmed, page.waitlisted, now, started)
 
-    if not fresh:
-        return make_response(render(), status)
-    key = (
+    state = (
         row_state(event),
         row_state(event.campaign),
-        row_state(campaign),
-        sorted(counts.items()),
-        is_open,
-        event.is_past(now),
-        form.ref.data,
+        row_state(page.campaign),
+        page.confirmed,
+        page.waitlisted,
+        now < event.starts_at,  # the time only matters as: before, during or after
+        now < event.ends_at,
     )
-    holes = {"csrf": generate_csrf, "started": lambda: form.started.data or ""}
-    return make_response(render_cached(key, holes, render), status)
+    holes = {"csrf": generate_csrf, "started": lambda: started}
+    return make_response(render_cached((event.id, ref), state, holes, render))
+
+
+def event_page(event: Event, form: SignupForm, status: int) -> Response:
+    """The event page showing a submitted form's errors."""
+    counts = services.seat_counts(event.id)
+    body = _render_event_page(
+        event, form, counts["confirmed"], counts["waitlisted"], utcnow(), started_token(event.slug)
+    )
+    return make_response(body, status)
+
+
+def _render_event_page(
+    event: Event, form: SignupForm, confirmed: int, waitlisted: int, now: datetime, started: str
+) -> str:
+    form.started.data = started
+    event_url = absolute_url("events.detail", slug=event.slug)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        now=now,
+        form=form,
+        is_open=services.is_open_for_signup(event, now),
+        seats_left=services.seats_left(event, confirmed),
+        waitlisted=waitlisted,
+        confirmed=confirmed,
+        event_url=event_url,
+        google_url=calendar.google_calendar_link(event, event_url),
+        outlook_url=calendar.outlook_calendar_link(event, event_url),
+    )
 
 
 def _signup_limit() -> str:

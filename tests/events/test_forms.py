@@ -57,7 +57,7 @@ BAD_INPUTS = [
         {"title": "Talk \u202enight"}, "title", "control characters", id="title-bidi-override"
     ),
     pytest.param({"city": "Leeds\u200b"}, "city", "control characters", id="city-zero-width"),
-    pytest.param({"title": ""}, "title", "required", id="missing-title"),
+    pytest.param({"title": ""}, "title", "Give the event a title", id="missing-title"),
     pytest.param({"title": "   "}, "title", "", id="blank-title"),
     pytest.param({"starts_local": ""}, "starts_local", "", id="missing-start"),
     pytest.param({"starts_local": "next tuesday"}, "starts_local", "", id="garbage-start"),
@@ -66,7 +66,9 @@ BAD_INPUTS = [
     pytest.param(
         {"format": "hybrid", "venue": "", "city": ""}, "venue", "venue", id="hybrid-without-place"
     ),
-    pytest.param({"format": "zoom"}, "format", "choice", id="invalid-format"),
+    pytest.param(
+        {"format": "zoom"}, "format", "Choose in person, online or hybrid", id="invalid-format"
+    ),
     pytest.param({"venue": "v" * 201}, "venue", "at most 200", id="venue-too-long"),
 ]
 

@@ -453,8 +453,22 @@ def test_custom_theme_still_meets_contrast() -> None:
 # --- Purity --------------------------------------------------------------------------------------
 
 
+# The renderer and what it needs; models, services, views, forms and cli of the feature are
+# the web layer around it and may use Flask.
+PURE_MODULES = (
+    "__init__.py",
+    "alt_text.py",
+    "cache.py",
+    "contrast.py",
+    "fonts.py",
+    "layout.py",
+    "render.py",
+    "specs.py",
+)
+
+
 def test_graphics_modules_do_not_import_flask() -> None:
-    for path in GRAPHICS_DIR.glob("*.py"):
+    for path in (GRAPHICS_DIR / name for name in PURE_MODULES):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names: list[str] = []

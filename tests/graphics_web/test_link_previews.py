@@ -79,7 +79,7 @@ def test_the_qr_code_points_at_the_absolute_event_url(event):
 def test_the_card_shows_the_time_in_the_events_zone(make_organizer, make_event):
     event = make_event(make_organizer(), timezone="America/New_York")
     spec = services.event_spec(event)
-    assert spec.when_text == event.when_text
+    assert spec.when_text == event.starts_text
     assert spec.when_text.endswith(("EST", "EDT"))
     online = make_event(make_organizer(), format="online", venue="", city="")
     assert services.event_spec(online).place_text == "Online"

@@ -4,6 +4,8 @@ every message the server accepted is well formed."""
 
 from __future__ import annotations
 
+import email
+import functools
 import os
 import re
 import secrets
@@ -223,32 +225,39 @@ def reminder_offsets_queued(registration_id: int) -> list[int]:
 # --- the shape of every delivered message ---------------------------------------------
 
 
-def assert_well_formed(attempt: Attempt) -> EmailMessage:
+def assert_well_formed(attempt: Attempt) -> None:
     """One recipient, a valid Message-ID and Date, text and HTML alternatives, no header
-    line that is not a header, and any calendar attachment parses."""
+    line that is not a header, and any calendar attachment parses.
+
+    Parsed with the fast compat32 parser: the big runs check thousands of messages.
+    """
     head = attempt.data.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
     for line in head.split(b"\n"):
         assert _HEADER_LINE.match(line), f"not a header line: {line!r}"
-    message = attempt.message()
+    message = email.message_from_bytes(attempt.data)
     names = {name.lower() for name in message}
     assert names <= ALLOWED_HEADERS, names - ALLOWED_HEADERS
     for name in ("Subject", "From", "To", "Date", "Message-ID"):
         assert len(message.get_all(name) or []) == 1, name
     assert len(attempt.rcpt_tos) == 1, attempt.rcpt_tos
-    to = getaddresses(message.get_all("To") or [])
+    to = getaddresses([str(v) for v in message.get_all("To") or []])
     assert [address for _, address in to] == list(attempt.rcpt_tos)
     assert _MESSAGE_ID.fullmatch(str(message["Message-ID"])), message["Message-ID"]
     assert parsedate_to_datetime(str(message["Date"])).tzinfo is not None
-    assert message.get_content_type() == "multipart/mixed" or message.is_multipart()
+    assert message.is_multipart()
     alternatives = [p for p in message.walk() if p.get_content_type() == "multipart/alternative"]
     assert len(alternatives) == 1
-    inner = [p.get_content_type() for p in alternatives[0].iter_parts()]
+    inner = [p.get_content_type() for p in alternatives[0].get_payload()]
     assert inner == ["text/plain", "text/html"], inner
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            calendar = parse_calendar(part)
-            assert [c.name for c in calendar.walk("VEVENT")] == ["VEVENT"]
-    return message
+            assert _vevents_in(part.get_payload(decode=True)) == 1
+
+
+@functools.lru_cache(maxsize=64)
+def _vevents_in(ics: bytes) -> int:
+    """How many VEVENTs a calendar file holds (it must parse); many messages share one."""
+    return len(Calendar.from_ical(ics).walk("VEVENT"))
 
 
 def parse_calendar(part: Any) -> Calendar:

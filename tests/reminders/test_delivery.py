@@ -219,3 +219,25 @@ def test_message_id_and_content_are_fixed_on_the_first_attempt(app, smtp, event_
     first, second = smtp.attempts
     assert first.message_id == second.message_id == before.message_id
     assert text_of(first.message()) == text_of(second.message())
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(app, smtp, event_at, monkeypatch):
+    from campaign.mail import services as mail_services
+
+    def broken(row):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in a template")
+
+    monkeypatch.setitem(mail_services._renderers, "broken_kind", broken)
+    _, now = queue_reminders(event_at, 3)
+    mail_services.enqueue("broken_kind", "x@example.org", now - MINUTE)
+    mail_services.enqueue("no_such_kind", "y@example.org", now - MINUTE)
+    db.session.commit()
+
+    result = deliver(now)
+    assert (result["sent"], result["failed"]) == (3, 2)
+    failed = {r.kind: r.last_error for r in rows(status="failed")}
+    assert failed == {
+        "broken_kind": "not sent: could not be rendered (RuntimeError)",
+        "no_such_kind": "not sent: no renderer for mail kind 'no_such_kind'",
+    }
+    assert len(smtp.received) == 3
