@@ -38,7 +38,7 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/audit $(PYTEST_ARGS)
 
 ## bench: run every benchmark under bench/ and print one table (ratios against baselines)
 bench: $(VENV)/.installed-test

@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     abort,
     current_app,
@@ -49,10 +50,39 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 MAX_REQUEST_BYTES = services.LOGO_MAX_BYTES + 512 * 1024
 
 
+class UploadClosingRequest(Request):
+    """A request that closes every upload buffer it opened, even for a malformed body.
+
+    Werkzeug's multipart parser drops the buffers of parts it had already read when a later
+    part is malformed (request.files is never set, so request.close() cannot reach them);
+    they would linger until garbage collection. Logo uploads are the app's only file field.
+    """
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        stream = super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+        self.__dict__.setdefault("_upload_streams", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.pop("_upload_streams", []):
+            stream.close()
+
+
 def init_app(app: Flask) -> None:
     """Request size limit for logo uploads, and say whether complex scripts will render."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    if app.request_class is Request:  # leave a customised request class alone
+        app.request_class = UploadClosingRequest
     message = fonts.raqm_status_message()
     if fonts.raqm_available():
         log.info(message)

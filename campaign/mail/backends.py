@@ -64,7 +64,9 @@ class ConsoleBackend:
         return None
 
     def send(self, message: Message) -> None:
-        sys.stdout.write(message.as_string() + "\n" + "-" * 72 + "\n")
+        # as_bytes keeps 8bit UTF-8 bodies readable (as_string would turn them to base64).
+        text = message.as_bytes().decode("utf-8", "replace")
+        sys.stdout.write(text + "\n" + "-" * 72 + "\n")
         sys.stdout.flush()
 
     def close(self) -> None:

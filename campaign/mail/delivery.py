@@ -131,6 +131,7 @@ def build_message(row: OutboxMessage | Outgoing, sender: str, now: datetime) -> 
     message: Message = body
     if row.ics:
         message = MIMEMultipart("mixed")
+        del body["MIME-Version"]
         message.attach(body)
         calendar = _text_part(row.ics, "calendar")
         calendar.set_param("method", "CANCEL" if "METHOD:CANCEL" in row.ics else "PUBLISH")
@@ -151,10 +152,13 @@ def _text_part(text: str, subtype: str) -> MIMEText:
     """7bit when ASCII, 8bit UTF-8 otherwise, base64 only when a line is too long for SMTP."""
     text = text.replace("\r\n", "\n")
     if any(len(line) > 990 for line in text.split("\n")):
-        return MIMEText(text, subtype, "utf-8")  # base64
-    if text.isascii():
-        return MIMEText(text, subtype, "us-ascii")
-    return MIMEText(text, subtype, _UTF8_8BIT)
+        part = MIMEText(text, subtype, "utf-8")  # base64
+    elif text.isascii():
+        part = MIMEText(text, subtype, "us-ascii")
+    else:
+        part = MIMEText(text, subtype, _UTF8_8BIT)
+    del part["MIME-Version"]  # only the top level carries it
+    return part
 
 
 def _utf8_8bit() -> Any:

@@ -191,7 +191,10 @@ def find_by_invite(token: str, now: datetime) -> Organizer | None:
 def accept_invite(organizer: Organizer, password: str) -> None:
     """Set the invited organizer's password; the invite link stops working."""
     check_password_rules(password)
-    organizer.password_hash = hash_password(password)
+    password_hash = hash_password(password)
+    write_transaction()  # SQLite: end the read first, or the write may find it locked
+    db.session.refresh(organizer)
+    organizer.password_hash = password_hash
     organizer.invite_token_hash = None
     organizer.invite_expires_at = None
 

@@ -232,3 +232,31 @@ def test_clean_logo_checks_pixels_before_decoding(monkeypatch):
     with pytest.raises(services.LogoRejected):
         services.clean_logo(png_header_only(6000, 5000))
     assert (6000, 5000) not in loaded
+
+
+def test_a_malformed_upload_body_leaves_no_open_buffer(as_admin):
+    """A good part followed by one whose header is not UTF-8: the parser gives up, and the
+    buffer it had opened for the first part is still closed."""
+    import gc
+    import warnings
+
+    boundary = "b0undary"
+    body = (
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="logo"; filename="a.png"\r\n\r\n'
+        + image_bytes()
+        + f"\r\n--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="logo"; filename="x\xed\xbf\xbfy"\r\n\r\n'
+        + b"junk"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = as_admin.post(
+            "/manage/theme/logo",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+        gc.collect()
+    assert response.status_code == 400
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -26,6 +26,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from campaign import create_app
+from campaign.core.timeutil import to_local
+from campaign.events import services as event_services
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
@@ -222,6 +224,44 @@ def reminder_offsets_queued(registration_id: int) -> list[int]:
     return sorted((int(r.params["offset"]) for r in found), reverse=True)
 
 
+def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:
+    """The organizer moves the event (same length); returns the change notices queued."""
+    event = signup_services.lock_event(event_id)
+    assert event is not None
+    length = event.ends_at - event.starts_at
+    tz = event.timezone
+    data = event_services.EventInput(
+        title=event.title,
+        starts_local=to_local(new_start, tz).replace(tzinfo=None),
+        ends_local=to_local(new_start + length, tz).replace(tzinfo=None),
+        timezone=tz,
+        format=event.format,
+        summary=event.summary,
+        description=event.description,
+        venue=event.venue,
+        address=event.address,
+        city=event.city,
+        region=event.region,
+        country=event.country,
+        join_url=event.join_url,
+        capacity=event.capacity,
+        is_waitlist_enabled=event.is_waitlist_enabled,
+        accessibility_notes=event.accessibility_notes,
+    )
+    changed = event_services.update_event(event, data)
+    notices = signup_services.on_event_updated(event, changed, now, SECRET)
+    db.session.commit()
+    return notices
+
+
+def cancel_event(event_id: int, now: datetime) -> None:
+    event = signup_services.lock_event(event_id)
+    assert event is not None
+    event_services.cancel(event, now)
+    signup_services.on_event_cancelled(event, now, SECRET)
+    db.session.commit()
+
+
 # --- the shape of every delivered message ---------------------------------------------
 
 
@@ -334,6 +374,9 @@ def fresh_postgres(postgres_template: tuple[str, str]) -> Iterator[str]:
     name = f"reminders_{os.getpid()}_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+        # The tests kill app processes, never the database server: no need to wait for
+        # the disk on every commit.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')  # type: ignore[arg-type]
     try:
         yield _with_database(server, name)
     finally:

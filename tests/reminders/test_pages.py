@@ -21,13 +21,14 @@ from tests.core.support import with_config
 from tests.reminders.conftest import (
     SECRET,
     base_time,
+    cancel_event,
     deliver,
     delivered,
     register,
+    reschedule,
     rows,
     tick,
 )
-from tests.reminders.test_schedule import cancel_event, reschedule
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 CAMPAIGN_KINDS = {"reminder", "broadcast", "thank_you"}

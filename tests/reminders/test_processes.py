@@ -31,7 +31,7 @@ from tests.reminders.conftest import SECRET, bulk_registrations, register, rows
 from tests.support.smtp import SMTPServer
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-RENEW_GROUP = 5  # messages one claim renewal covers in the two-scheduler test
+RENEW_GROUP = 10  # messages one claim renewal covers in the two-scheduler test
 
 
 def due_now(event_at: Callable[..., Event]) -> Event:
@@ -226,8 +226,8 @@ def test_two_schedulers_on_postgres_one_killed_deliver_every_reminder_once(
         pg_app.config["SQLALCHEMY_DATABASE_URI"],
         smtp.port,
         tmp_path / "instance",
-        CAMPAIGN_MAIL_BATCH_SIZE="25",
-        CAMPAIGN_MAIL_LEASE_SECONDS="4",
+        CAMPAIGN_MAIL_BATCH_SIZE="50",
+        CAMPAIGN_MAIL_LEASE_SECONDS="8",  # well above a send, even on a busy machine
         CAMPAIGN_MAIL_RENEW_GROUP=str(RENEW_GROUP),
     )
     first = start_scheduler(env, tmp_path / "first.log")
@@ -236,6 +236,7 @@ def test_two_schedulers_on_postgres_one_killed_deliver_every_reminder_once(
 
     wait_until(lambda: len(smtp.received) >= 300, 90, "300 reminders delivered")
     first.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
     first.wait(10)
     in_flight = claimed_by_pid(pg_app, first.pid)
     at_kill = len(smtp.received)
@@ -257,7 +258,11 @@ def test_two_schedulers_on_postgres_one_killed_deliver_every_reminder_once(
     extra = sum(n - 1 for n in duplicates.values())
     # Only what the killed process had handed to the server but not yet recorded can be
     # sent again: rows it still held, at most one renewal group of them.
-    assert set(duplicates) <= in_flight, (duplicates, len(in_flight))
+    when = {
+        mid: [round(a.at - killed_at, 2) for a in smtp.received if a.message_id == mid]
+        for mid in duplicates
+    }  # seconds after the kill that each copy was accepted, for the failure message
+    assert set(duplicates) <= in_flight, (when, sorted(in_flight))
     assert extra <= RENEW_GROUP, f"{extra} sent twice; killed after {at_kill} received"
     logs = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
     assert not EMAIL.findall(logs)

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from campaign.core.timeutil import format_range, to_local
-from campaign.events import services as event_services
+from campaign.core.timeutil import format_range
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.reminders import jobs
@@ -22,10 +21,12 @@ from tests.reminders.conftest import (
     SECRET,
     base_time,
     calendar_of,
+    cancel_event,
     deliver,
     delivered,
     register,
     reminder_offsets_queued,
+    reschedule,
     rows,
     text_of,
     tick,
@@ -33,44 +34,6 @@ from tests.reminders.conftest import (
 
 DAY, HOUR, MINUTE = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
 WEEK_MIN, DAY_MIN, TWO_HOURS_MIN = 7 * 24 * 60, 24 * 60, 120
-
-
-def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:
-    """The organizer moves the event (same length); returns the change notices queued."""
-    event = signup_services.lock_event(event_id)
-    assert event is not None
-    length = event.ends_at - event.starts_at
-    tz = event.timezone
-    data = event_services.EventInput(
-        title=event.title,
-        starts_local=to_local(new_start, tz).replace(tzinfo=None),
-        ends_local=to_local(new_start + length, tz).replace(tzinfo=None),
-        timezone=tz,
-        format=event.format,
-        summary=event.summary,
-        description=event.description,
-        venue=event.venue,
-        address=event.address,
-        city=event.city,
-        region=event.region,
-        country=event.country,
-        join_url=event.join_url,
-        capacity=event.capacity,
-        is_waitlist_enabled=event.is_waitlist_enabled,
-        accessibility_notes=event.accessibility_notes,
-    )
-    changed = event_services.update_event(event, data)
-    notices = signup_services.on_event_updated(event, changed, now, SECRET)
-    db.session.commit()
-    return notices
-
-
-def cancel_event(event_id: int, now: datetime) -> None:
-    event = signup_services.lock_event(event_id)
-    assert event is not None
-    event_services.cancel(event, now)
-    signup_services.on_event_cancelled(event, now, SECRET)
-    db.session.commit()
 
 
 def test_each_offset_goes_out_once_at_its_time(app, smtp, event_at):

@@ -14,6 +14,7 @@ import email.policy
 import re
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Attempt:
     rcpt_tos: tuple[str, ...]
     data: bytes
     reply: str
+    at: float = 0.0  # time.monotonic() when the server answered
 
     @property
     def accepted(self) -> bool:
@@ -94,7 +96,10 @@ class Recorder:
             reply = "250 2.0.0 OK: queued"
             if rule is not None and rule(probe.message_id, seen):
                 reply = "451 4.3.0 Temporary local problem, try again later"
-            self.attempts.append(Attempt(envelope.mail_from, tuple(envelope.rcpt_tos), data, reply))
+            rcpt_tos = tuple(envelope.rcpt_tos)
+            self.attempts.append(
+                Attempt(envelope.mail_from, rcpt_tos, data, reply, time.monotonic())
+            )
         return reply
 
 
