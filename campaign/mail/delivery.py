@@ -9,21 +9,23 @@ Between sends there are short write transactions ("steps"): one records the outc
 decided since the last step and renews the claim on the next group of messages
 (DeliveryPolicy.renew_group, and again whenever half the lease has passed). A crash
 re-sends at most the messages sent since the last step; with renew_group=1 that is the
-one message in flight. The content of the whole batch is read once, with the rendering.
+one message in flight. A send starts only with at least half a lease left, so keep the
+lease (MAIL_LEASE_SECONDS) well above twice the SMTP timeout. The content of the whole
+batch is read once, with the rendering, not once per message.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.base64mime import body_encode
 from email.header import Header
 from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
@@ -118,27 +120,28 @@ class Outgoing:
 def build_message(row: OutboxMessage | Outgoing, sender: str, now: datetime) -> Message:
     """The MIME message for a row: text and HTML alternatives, the .ics attached.
 
-    Built with the classic email.mime classes: the policy-based EmailMessage parses every
-    header it is given and costs about ten times as much per message. Every header value
-    goes through _one_line (no header injection) and is RFC 2047-encoded when not ASCII.
+    Assembled from plain compat32 Message parts with their headers written out: the
+    policy-based EmailMessage parses every header it is given and costs about ten times
+    as much per message. Every header value goes through _one_line (no header
+    injection) and is RFC 2047-encoded when not ASCII.
     """
-    name, address = parseaddr(_one_line(sender))
+    from_header, address = _from_header(sender)
     if not (row.to_email.isascii() and address.isascii()):
         return _build_international(row, sender, now)
-    body = MIMEMultipart("alternative")
-    body.attach(_text_part(row.text_body or "", "plain"))
-    body.attach(_text_part(row.html_body or "", "html"))
-    message: Message = body
+    body = _multipart(
+        "alternative",
+        _text_part(row.text_body or "", "plain"),
+        _text_part(row.html_body or "", "html"),
+    )
+    message = body
     if row.ics:
-        message = MIMEMultipart("mixed")
-        del body["MIME-Version"]
-        message.attach(body)
-        calendar = _text_part(row.ics, "calendar")
-        calendar.set_param("method", "CANCEL" if "METHOD:CANCEL" in row.ics else "PUBLISH")
-        calendar.add_header("Content-Disposition", "attachment", filename="event.ics")
-        message.attach(calendar)
+        method = "CANCEL" if "METHOD:CANCEL" in row.ics else "PUBLISH"
+        calendar = _text_part(row.ics, "calendar", f"; method={method}")
+        calendar["Content-Disposition"] = 'attachment; filename="event.ics"'
+        message = _multipart("mixed", body, calendar)
+    message["MIME-Version"] = "1.0"
     message["Subject"] = _header(row.subject or "")
-    message["From"] = formataddr((name, address))
+    message["From"] = from_header
     message["To"] = _one_line(row.to_email)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = _one_line(row.message_id)
@@ -148,28 +151,36 @@ def build_message(row: OutboxMessage | Outgoing, sender: str, now: datetime) -> 
     return message
 
 
-def _text_part(text: str, subtype: str) -> MIMEText:
+def _multipart(subtype: str, *parts: Message) -> Message:
+    container = Message()
+    container["Content-Type"] = f"multipart/{subtype}"
+    for part in parts:
+        container.attach(part)
+    return container
+
+
+def _text_part(text: str, subtype: str, params: str = "") -> Message:
     """7bit when ASCII, 8bit UTF-8 otherwise, base64 only when a line is too long for SMTP."""
     text = text.replace("\r\n", "\n")
     if any(len(line) > 990 for line in text.split("\n")):
-        part = MIMEText(text, subtype, "utf-8")  # base64
+        charset, encoding, payload = "utf-8", "base64", body_encode(text.encode())
     elif text.isascii():
-        part = MIMEText(text, subtype, "us-ascii")
-    else:
-        part = MIMEText(text, subtype, _UTF8_8BIT)
-    del part["MIME-Version"]  # only the top level carries it
+        charset, encoding, payload = "us-ascii", "7bit", text
+    else:  # the generators write surrogate-escaped bytes back as they were
+        charset, encoding = "utf-8", "8bit"
+        payload = text.encode().decode("ascii", "surrogateescape")
+    part = Message()
+    part["Content-Type"] = f'text/{subtype}; charset="{charset}"{params}'
+    part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)
     return part
 
 
-def _utf8_8bit() -> Any:
-    from email.charset import Charset
-
-    charset = Charset("utf-8")
-    charset.body_encoding = None  # 8bit, as EmailMessage chooses for short lines
-    return charset
-
-
-_UTF8_8BIT = _utf8_8bit()
+@functools.lru_cache(maxsize=8)
+def _from_header(sender: str) -> tuple[str, str]:
+    """(the From header, the bare address) for the configured sender."""
+    name, address = parseaddr(_one_line(sender))
+    return formataddr((name, address)), address
 
 
 def _header(value: str) -> str | Header:
