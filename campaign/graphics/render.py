@@ -1291,9 +1291,13 @@ def render(spec: CardSpec, preset_name: str) -> Image.Image:
 
 
 def encode_png(image: Image.Image, max_bytes: int = MAX_PNG_BYTES) -> bytes:
-    """PNG bytes, optimised; reduced to a palette when needed to stay under `max_bytes`."""
+    """PNG bytes; reduced to a palette when needed to stay under `max_bytes`.
+
+    zlib's default level, not optimize=True: that costs three times the encoding time for
+    about 3% smaller files, and every card stays far under the budget either way.
+    """
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG")
     data = buffer.getvalue()
     for colours in (256, 128, 64):
         if len(data) <= max_bytes:
