@@ -77,7 +77,8 @@ def run_delivery(now: datetime | None = None, max_batches: int = 50) -> dict[str
 
 
 def run_housekeeping(now: datetime | None = None) -> dict[str, int]:
-    """Anonymise registrations past retention and forget expired login sessions."""
+    """Anonymise data past retention, forget expired sessions, prune unused card files."""
+    from campaign.graphics.services import prune as prune_cards
     from campaign.organizers.services import purge_expired_sessions
     from campaign.signups.services import anonymise_past_retention
 
@@ -92,7 +93,13 @@ def run_housekeeping(now: datetime | None = None) -> dict[str, int]:
             break
     sessions = purge_expired_sessions(now)
     db.session.commit()
-    return {"anonymised": anonymised, "sessions_purged": sessions}
+    cards = prune_cards(now)
+    db.session.commit()
+    return {
+        "anonymised": anonymised,
+        "sessions_purged": sessions,
+        **{f"cards_{name}": n for name, n in cards.items()},
+    }
 
 
 @dataclass(frozen=True)
