@@ -171,16 +171,6 @@ def is_open_for_signup(event: Event, now: datetime) -> bool:
     return event.status == STATUS_PUBLISHED and event.starts_at > now
 
 
-def find_active(event_id: int, email: str) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event_id,
-            Registration.email == email,
-            Registration.status.in_(ACTIVE_STATUSES),
-        )
-    )
-
-
 # The hot path of the busiest day is built once, at import, as plain Core statements:
 # building and hashing a statement costs more than running it on SQLite.
 _SEAT_COLUMNS = (Event.id, Event.status, Event.starts_at, Event.capacity, Event.is_waitlist_enabled)
