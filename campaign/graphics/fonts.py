@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+import uharfbuzz as hb
 from PIL import ImageFont, features
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,21 @@ def load_font(family: str, weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=layout_engine())
 
 
+@dataclass(frozen=True)
+class Shaper:
+    """A HarfBuzz font at its design size (units per em), for quick measuring."""
+
+    font: hb.Font
+    upem: int
+
+
+@cache
+def load_shaper(family: str, weight: str) -> Shaper:
+    """HarfBuzz (the shaper Raqm uses) on one family's font file, loaded once."""
+    face = hb.Face(hb.Blob.from_file_path(str(FAMILY_BY_NAME[family].path(weight))))
+    return Shaper(hb.Font(face), face.upem)
+
+
 # --- Character coverage (a small sfnt 'cmap' reader) ---------------------------------------------
 
 
@@ -213,6 +229,8 @@ def needs_glyph(ch: str) -> bool:
 def normalize_text(text: str) -> str:
     """NFC-normalise, turn whitespace (tabs, newlines) into spaces and drop control codes."""
     text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # no controls, format marks or whitespace but " ": nothing to do
+        return text
     out = []
     for ch in text:
         if ch.isspace():

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from .fonts import FONTS, FontSet, load_font, normalize_text, raqm_available
+import uharfbuzz as hb
+
+from .fonts import (
+    FONTS,
+    FontSet,
+    Shaper,
+    load_font,
+    load_shaper,
+    normalize_text,
+    raqm_available,
+)
 
 Direction = Literal["ltr", "rtl"]
 Align = Literal["start", "center", "end", "left", "right"]  # start/end follow the text direction
@@ -393,6 +403,194 @@ def text_width(text: str, weight: str, size: int) -> int:
     return measure_line(text, weight, size, paragraph_direction(text)).width
 
 
+# --- Estimating ----------------------------------------------------------------------------------
+#
+# Every Pillow measurement costs a full text layout (about 0.1 ms even for one word), and
+# fitting tries several sizes. For text in the reference family, words are instead shaped
+# once with HarfBuzz at the font's design size (the shaper Raqm itself uses, so advances
+# and kerning agree to within 0.05 px and ink boxes to within 1 px) and lines at any size
+# are composed from those words. Estimates steer the search; what is finally drawn is
+# measured exactly with Pillow.
+
+
+@dataclass(frozen=True, slots=True)
+class _WordShape:
+    """One word shaped at the design size, in font units (y down from the baseline pen)."""
+
+    advance: float  # alone
+    box: tuple[float, float, float, float]  # as Pillow's getbbox: at least the advance wide
+    space_before: float  # a space's advance before this word (kerned with its first glyph)
+    space_kern: float  # how a following space changes the word's advance (kerning)
+
+
+def _shape(shaper: Shaper, text: str) -> list[tuple[int, int, hb.GlyphPosition]]:
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.direction = "ltr"
+    buffer.guess_segment_properties()
+    hb.shape(shaper.font, buffer, {})
+    return [
+        (info.codepoint, info.cluster, pos)
+        for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True)
+    ]
+
+
+@lru_cache(maxsize=16384)
+def _reference_word(word: str, weight: str) -> _WordShape:
+    """Shape `word` alone and between two spaces (kerning reaches across spaces)."""
+    shaper = load_shaper(REFERENCE_FAMILY, weight)
+    pen = 0
+    left, top, right, bottom = 0.0, 0.0, 0.0, 0.0
+    for glyph, _, pos in _shape(shaper, word):
+        extents = shaper.font.get_glyph_extents(glyph)
+        if extents is not None and extents.width and extents.height:
+            x = pen + pos.x_offset + extents.x_bearing
+            y = -(pos.y_offset + extents.y_bearing)
+            left = min(left, x)
+            right = max(right, x + extents.width)
+            top = min(top, y)
+            bottom = max(bottom, y - extents.height)
+        pen += pos.x_advance
+    spaced = _shape(shaper, f" {word} ")
+    space_before = sum(pos.x_advance for _, cluster, pos in spaced if cluster == 0)
+    inside = sum(pos.x_advance for _, cluster, pos in spaced if 0 < cluster <= len(word))
+    return _WordShape(
+        float(pen), (left, top, max(right, pen), bottom), float(space_before), inside - pen
+    )
+
+
+@lru_cache(maxsize=4096)
+def _simple_word(word: str) -> bool:
+    """Whether the reference family draws the word alone, left to right."""
+    return FONTS.family_for(word) == REFERENCE_FAMILY and paragraph_direction(word) == "ltr"
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """A line of plain reference-family words, composed in font units (see estimate_line)."""
+
+    weight: str
+    pen: float
+    left: float
+    top: float
+    right: float
+    bottom: float
+    space_kern: float  # of the last word, should a space follow
+
+    @classmethod
+    def start(cls, word: str, weight: str, base: Direction) -> _Run | None:
+        """The run of one word, or None when the word is not plain reference-family text."""
+        if base != "ltr" or not word or not raqm_available() or not _simple_word(word):
+            return None
+        shape = _reference_word(word, weight)
+        box = shape.box
+        return cls(weight, shape.advance, box[0], box[1], box[2], box[3], shape.space_kern)
+
+    def add(self, word: str) -> _Run | None:
+        """This run with a space and `word` appended (None if the word is not plain)."""
+        if not word or not _simple_word(word):
+            return None
+        shape = _reference_word(word, self.weight)
+        x = self.pen + self.space_kern + shape.space_before
+        box = shape.box
+        return _Run(
+            self.weight,
+            x + shape.advance,
+            min(self.left, x + box[0]),
+            min(self.top, box[1]),
+            max(self.right, x + box[2]),
+            max(self.bottom, box[3]),
+            shape.space_kern,
+        )
+
+    def _scale(self, size: int) -> float:
+        return size / load_shaper(REFERENCE_FAMILY, self.weight).upem
+
+    def width(self, size: int) -> int:
+        """MeasuredLine.width at `size`."""
+        scale = self._scale(size)
+        return math.ceil(self.right * scale) - math.floor(self.left * scale)
+
+    def measured(self, text: str, size: int) -> MeasuredLine:
+        """The run as a MeasuredLine of `text` at `size`."""
+        scale = self._scale(size)
+        ink = (
+            math.floor(self.left * scale),
+            math.floor(self.top * scale),
+            math.ceil(self.right * scale),
+            math.ceil(self.bottom * scale),
+        )
+        segments = (Segment(text, REFERENCE_FAMILY, "ltr"),)
+        return MeasuredLine(text, segments, round(self.pen * scale), ink)
+
+
+def _run_of(text: str, weight: str, base: Direction) -> _Run | None:
+    words = text.split(" ")
+    run = _Run.start(words[0], weight, base)
+    for word in words[1:]:
+        if run is None:
+            break
+        run = run.add(word)
+    return run
+
+
+def estimate_line(text: str, weight: str, size: int, base: Direction) -> MeasuredLine | None:
+    """measure_line's result composed from words shaped once, or None when the line is not
+    plain left-to-right text in the reference family (those are measured exactly)."""
+    run = _run_of(text, weight, base)
+    return None if run is None else run.measured(text, size)
+
+
+def _line(text: str, weight: str, size: int, base: Direction, exact: bool) -> MeasuredLine:
+    """The exact measurement, or (exact=False) an estimate where one can be made."""
+    if not exact:
+        estimate = estimate_line(text, weight, size, base)
+        if estimate is not None:
+            return estimate
+    return measure_line(text, weight, size, base)
+
+
+def _fits_width(
+    text: str,
+    weight: str,
+    size: int,
+    base: Direction,
+    width: int,
+    exact: bool,
+    run: _Run | None = None,
+) -> bool:
+    """Whether the line is at most `width` wide (`run`: its estimate, when already known).
+
+    exact=True gives the exact answer but measures only close calls: an estimate further
+    than its error bound from `width` already decides.
+    """
+    if run is None:
+        run = _run_of(text, weight, base)
+    if run is None:
+        return measure_line(text, weight, size, base).width <= width
+    estimate = run.width(size)
+    if not exact:
+        return estimate <= width
+    slack = 3 + estimate / 200
+    if estimate + slack <= width:
+        return True
+    if estimate - slack > width:
+        return False
+    return measure_line(text, weight, size, base).width <= width
+
+
+def clear_caches() -> None:
+    """Forget every measurement (loaded font files are kept): for benchmarks and tests."""
+    for cached in (
+        _segment_metrics,
+        measure_line,
+        reference_metrics,
+        _reference_word,
+        _simple_word,
+    ):
+        cached.cache_clear()
+
+
 # --- Wrapping ------------------------------------------------------------------------------------
 
 
@@ -430,11 +628,13 @@ def _join(tokens: list[Token]) -> str:
     return out
 
 
-def tokenize(text: str, weight: str, size: int, width: int, base: Direction) -> list[Token]:
+def tokenize(
+    text: str, weight: str, size: int, width: int, base: Direction, exact: bool = True
+) -> list[Token]:
     """Words of `text`, with words wider than `width` broken into glued pieces."""
     tokens: list[Token] = []
     for word in text.split():
-        if measure_line(word, weight, size, base).width <= width:
+        if _fits_width(word, weight, size, base, width, exact):
             tokens.append(Token(word))
             continue
         piece = ""
@@ -453,21 +653,29 @@ def tokenize(text: str, weight: str, size: int, width: int, base: Direction) -> 
 
 
 def wrap_tokens(
-    tokens: list[Token], weight: str, size: int, width: int, base: Direction
+    tokens: list[Token], weight: str, size: int, width: int, base: Direction, exact: bool = True
 ) -> list[str]:
     """Greedy line filling by measured width, in logical order."""
     lines: list[str] = []
     current = ""
+    run: _Run | None = None  # the estimate of `current`, grown word by word
     for tok in tokens:
         if not current:
             current = tok.text
+            run = _Run.start(tok.text, weight, base)
             continue
-        candidate = current + tok.text if tok.glued else current + " " + tok.text
-        if measure_line(candidate, weight, size, base).width <= width:
+        if tok.glued:
+            candidate, extended = current + tok.text, None
+        else:
+            candidate = current + " " + tok.text
+            extended = run.add(tok.text) if run is not None else None
+        if _fits_width(candidate, weight, size, base, width, exact, extended):
             current = candidate
+            run = extended
         else:
             lines.append(current)
             current = tok.text
+            run = _Run.start(tok.text, weight, base)
     if current:
         lines.append(current)
     return lines
@@ -560,7 +768,12 @@ class DoesNotFit:
 
 
 def build_block(
-    lines: list[str], style: TextStyle, size: int, width: int, base: Direction
+    lines: list[str],
+    style: TextStyle,
+    size: int,
+    width: int,
+    base: Direction,
+    exact: bool = True,
 ) -> FittedText | None:
     """Stack measured lines into a block, or None if a line is wider than `width`."""
     ref_ascent, ref_descent = (0, 0) if style.tight else reference_metrics(style.weight, size)
@@ -570,7 +783,7 @@ def build_block(
     baseline = 0
     prev_ink_bottom = 0
     for k, text in enumerate(lines):
-        m = measure_line(text, style.weight, size, base)
+        m = _line(text, style.weight, size, base, exact)
         if m.width > width:
             return None
         ink_top = -m.ink[1] if m.ink else 0
@@ -607,34 +820,68 @@ def build_block(
     )
 
 
+def _widest(texts: list[str], weight: str, size: int, base: Direction, exact: bool) -> int:
+    """The largest width among single-line texts (exact: measuring only the contenders)."""
+    estimates = [_line(text, weight, size, base, exact=False) for text in texts]
+    top = max(m.width for m in estimates)
+    if not exact:
+        return top
+    slack = 3 + top / 200
+    return max(
+        measure_line(text, weight, size, base).width
+        for text, m in zip(texts, estimates, strict=True)
+        if m.width + 2 * slack >= top
+    )
+
+
 def _balanced(
-    tokens: list[Token], style: TextStyle, size: int, width: int, base: Direction, count: int
+    tokens: list[Token],
+    style: TextStyle,
+    size: int,
+    width: int,
+    base: Direction,
+    count: int,
+    exact: bool = True,
 ) -> list[str]:
     """The narrowest wrapping that still takes `count` lines (evens out line lengths)."""
-    lo = max(measure_line(t.text, style.weight, size, base).width for t in tokens)
+    lo = _widest([t.text for t in tokens], style.weight, size, base, exact)
     hi = width
     while lo < hi:
         mid = (lo + hi) // 2
-        if len(wrap_tokens(tokens, style.weight, size, mid, base)) <= count:
+        if len(wrap_tokens(tokens, style.weight, size, mid, base, exact)) <= count:
             hi = mid
         else:
             lo = mid + 1
-    return wrap_tokens(tokens, style.weight, size, hi, base)
+    return wrap_tokens(tokens, style.weight, size, hi, base, exact)
 
 
 def _fits(
-    tokens: list[Token], style: TextStyle, size: int, width: int, height: int, base: Direction
+    tokens: list[Token],
+    style: TextStyle,
+    size: int,
+    width: int,
+    height: int,
+    base: Direction,
+    exact: bool = True,
 ) -> FittedText | None:
-    """The block for `tokens` at `size` if it fits width x height (and max_lines)."""
-    lines = wrap_tokens(tokens, style.weight, size, width, base)
+    """The block for `tokens` at `size` if it fits width x height (and max_lines).
+
+    exact=False judges by estimates (a trial); exact=True measures what would be drawn.
+    """
+    lines = wrap_tokens(tokens, style.weight, size, width, base, exact)
     if style.max_lines is not None and len(lines) > style.max_lines:
         return None
-    block = build_block(lines, style, size, width, base)
+    block = build_block(lines, style, size, width, base, exact)
     if block is None or block.height > height:
         return None
     if style.balance and len(lines) > 1:
         even = build_block(
-            _balanced(tokens, style, size, width, base, len(lines)), style, size, width, base
+            _balanced(tokens, style, size, width, base, len(lines), exact),
+            style,
+            size,
+            width,
+            base,
+            exact,
         )
         if even is not None and even.height <= height:
             block = even
@@ -653,6 +900,33 @@ def _longest_prefix(n: int, ok: Callable[[int], bool]) -> int:
     return lo
 
 
+def _longest_fitting(
+    n: int,
+    tokens_for: Callable[[int], list[Token]],
+    style: TextStyle,
+    width: int,
+    height: int,
+    base: Direction,
+) -> tuple[int, FittedText | None]:
+    """Largest k in [0, n] whose tokens_for(k) fit at the floor, with that block (k=0: None).
+
+    Searched on estimates, then confirmed exactly (stepping back while the estimate was
+    optimistic).
+    """
+    size = style.sizes.min
+
+    def trial(k: int) -> bool:
+        return k == 0 or _fits(tokens_for(k), style, size, width, height, base, False) is not None
+
+    k = _longest_prefix(n, trial)
+    while k > 0:
+        block = _fits(tokens_for(k), style, size, width, height, base)
+        if block is not None:
+            return k, block
+        k -= 1
+    return 0, None
+
+
 def overflow_chars(text: str, style: TextStyle, width: int, height: int) -> int:
     """Roughly how many characters must be cut from the end for `text` to fit at the floor."""
     text = normalize_text(text)
@@ -661,10 +935,7 @@ def overflow_chars(text: str, style: TextStyle, width: int, height: int) -> int:
     tokens = tokenize(text, style.weight, size, width, base)
     if _fits(tokens, style, size, width, height, base) is not None:
         return 0
-    kept = _longest_prefix(
-        len(tokens) - 1,
-        lambda k: k == 0 or _fits(tokens[:k], style, size, width, height, base) is not None,
-    )
+    kept, _ = _longest_fitting(len(tokens) - 1, lambda k: tokens[:k], style, width, height, base)
     return max(1, len(text) - len(_join(tokens[:kept])))
 
 
@@ -679,38 +950,32 @@ def truncate_to_fit(text: str, style: TextStyle, width: int, height: int) -> Fit
         head = tokens[:k]
         return [*head[:-1], Token(head[-1].text + ELLIPSIS, head[-1].glued)]
 
-    kept = _longest_prefix(
-        len(tokens) - 1,
-        lambda k: k == 0 or _fits(with_ellipsis(k), style, size, width, height, base) is not None,
-    )
-    if kept == 0:
+    _, block = _longest_fitting(len(tokens) - 1, with_ellipsis, style, width, height, base)
+    if block is None:
         # Not even the first word fits: cut inside it, between clusters.
         clusters = _clusters(tokens[0].text) if tokens else []
 
         def cut(n: int) -> list[Token]:
             return [Token("".join(clusters[:n]) + ELLIPSIS)]
 
-        n = _longest_prefix(
-            len(clusters) - 1,
-            lambda n: n == 0 or _fits(cut(n), style, size, width, height, base) is not None,
-        )
-        if n == 0:
+        _, block = _longest_fitting(len(clusters) - 1, cut, style, width, height, base)
+        if block is None:
             return None
-        block = _fits(cut(n), style, size, width, height, base)
-        assert block is not None
-        return dataclasses.replace(block, truncated=True)
-    block = _fits(with_ellipsis(kept), style, size, width, height, base)
-    assert block is not None
-    return FittedText(
-        block.text,
-        block.lines,
-        block.size,
-        block.weight,
-        block.width,
-        block.height,
-        block.direction,
-        truncated=True,
-    )
+    return dataclasses.replace(block, truncated=True)
+
+
+def _prepare(text: str) -> tuple[str, Direction]:
+    """Text as it is laid out (normalised, single spaces) and its paragraph direction."""
+    text = normalize_text(" ".join(text.split()))
+    return text, paragraph_direction(text)
+
+
+def _fit_at(
+    text: str, style: TextStyle, size: int, width: int, height: int, base: Direction, exact: bool
+) -> FittedText | None:
+    """Prepared `text` laid out at one size, if it fits."""
+    tokens = tokenize(text, style.weight, size, width, base, exact)
+    return _fits(tokens, style, size, width, height, base, exact)
 
 
 def fit_text(
@@ -721,13 +986,22 @@ def fit_text(
     At the floor, a truncatable text (a title) is cut at a word boundary with "…"; any other
     text gets DoesNotFit with roughly how many characters to cut.
     """
-    text = normalize_text(" ".join(text.split()))
-    base = paragraph_direction(text)
+    text, base = _prepare(text)
     if not text:
         return FittedText("", (), style.sizes.max, style.weight, width, 0, base)
-    for size in style.candidate_sizes():
-        tokens = tokenize(text, style.weight, size, width, base)
-        block = _fits(tokens, style, size, width, height, base)
+    sizes = style.candidate_sizes()
+    # Estimates pick the size; the exact layout confirms it, stepping down while the estimate
+    # was optimistic (and trying the floor when no estimate fitted).
+    start = next(
+        (
+            k
+            for k, size in enumerate(sizes)
+            if _fit_at(text, style, size, width, height, base, False)
+        ),
+        len(sizes) - 1,
+    )
+    for size in sizes[start:]:
+        block = _fit_at(text, style, size, width, height, base, True)
         if block is not None:
             return block
     if truncate:
@@ -808,21 +1082,40 @@ def fit_column(blocks: list[Block], width: int, height: int) -> ColumnFit | Colu
         return ColumnFit((), 0)
     fixed = _fixed_height(blocks)
     steps = max(1, max((b.style.sizes.max - b.style.sizes.min) // 2 for b in blocks))
-    for k in range(steps, -1, -1):
+    prepared = [_prepare(b.text) for b in blocks]
+
+    def attempt(k: int, exact: bool) -> list[FittedText] | None:
+        """Every block at step k of `steps` (0 = all at their floors), if they all fit."""
         t = k / steps
         fitted: list[FittedText] = []
         used = fixed
-        for b in blocks:
-            style = b.style.at_size(b.style.sizes.at(t))
-            fit = fit_text(b.text, style, width - b.inset, height)
-            if isinstance(fit, DoesNotFit):
-                break
+        for b, (text, base) in zip(blocks, prepared, strict=True):
+            size = b.style.sizes.at(t)
+            fit = _fit_at(text, b.style.at_size(size), size, width - b.inset, height, base, exact)
+            if fit is None:
+                return None
             fitted.append(fit)
             used += fit.height
             if used > height:
-                break
-        else:
-            return _place(blocks, fitted)
+                return None
+        return fitted
+
+    # Smaller sizes never need more room, so the largest step that fits is found by
+    # bisection on estimates, then confirmed exactly (stepping down if it was optimistic).
+    if attempt(steps, False) is not None:
+        fits = steps
+    else:
+        fits, fails = -1, steps  # -1 stands for "none fits"; `fails` is known not to
+        while fails - fits > 1:
+            mid = (fits + fails) // 2
+            if attempt(mid, False) is None:
+                fails = mid
+            else:
+                fits = mid
+    for k in range(max(fits, 0), -1, -1):
+        found = attempt(k, True)
+        if found is not None:
+            return _place(blocks, found)
     return _fit_at_floor(blocks, width, height)
 
 

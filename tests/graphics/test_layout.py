@@ -16,6 +16,7 @@ from campaign.graphics.layout import (
     Segment,
     SizeRange,
     TextStyle,
+    estimate_line,
     fit_text,
     measure_line,
     paragraph_direction,
@@ -25,7 +26,7 @@ from campaign.graphics.layout import (
     wrap,
 )
 
-from .conftest import PROPERTY_SETTINGS, scripted_text
+from .conftest import PROPERTY_SETTINGS, scripted_text, text_in
 
 BODY = TextStyle(REGULAR, SizeRange(44, 64))
 LOREM = (
@@ -175,3 +176,81 @@ def test_rtl_lines_align_right() -> None:
     assert line.ink is not None
     assert 890 <= line.box[2] <= 900
     assert line.ink[0] > 400
+
+
+# --- Estimates (words shaped once with HarfBuzz) only steer; exact measuring decides ----------
+
+
+def _greedy_exact(text: str, weight: str, size: int, width: int) -> list[str]:
+    """Greedy wrapping that measures every candidate line with Pillow (the reference)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if not current or measure_line(candidate, weight, size, "ltr").width <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    return [*lines, current] if current else lines
+
+
+@PROPERTY_SETTINGS
+@given(
+    text=text_in("latin", 40, 12),
+    weight=st.sampled_from([REGULAR, SEMIBOLD, BOLD]),
+    size=st.integers(22, 120),
+    slack=st.integers(0, 400),
+)
+def test_wrapping_decides_exactly_as_measuring_every_line(
+    text: str, weight: str, size: int, slack: int
+) -> None:
+    widest = max(text_width(word, weight, size) for word in text.split())
+    width = widest + slack
+    assert wrap(text, weight, size, width) == _greedy_exact(text, weight, size, width)
+
+
+@PROPERTY_SETTINGS
+@given(
+    text=text_in("latin", 20, 12),
+    weight=st.sampled_from([REGULAR, SEMIBOLD, BOLD]),
+    size=st.integers(22, 200),
+)
+def test_line_estimates_stay_within_their_error_bound(text: str, weight: str, size: int) -> None:
+    text = " ".join(text.split())
+    exact = measure_line(text, weight, size, "ltr")
+    estimate = estimate_line(text, weight, size, "ltr")
+    assert estimate is not None
+    assert abs(estimate.width - exact.width) <= 3 + exact.width / 200
+    assert abs(estimate.advance - exact.advance) <= 1
+    assert exact.ink is not None and estimate.ink is not None
+    assert abs(estimate.ink[1] - exact.ink[1]) <= 2  # top
+    assert abs(estimate.ink[3] - exact.ink[3]) <= 2  # bottom
+
+
+def test_kerning_across_spaces_is_part_of_the_estimate() -> None:
+    text = " ".join(["A, AV. To, Ty."] * 12)  # pairs that kern with the space between them
+    for weight in (REGULAR, SEMIBOLD, BOLD):
+        exact = measure_line(text, weight, 64, "ltr")
+        estimate = estimate_line(text, weight, 64, "ltr")
+        assert estimate is not None
+        assert abs(estimate.advance - exact.advance) <= 1
+
+
+def test_text_outside_the_reference_family_is_never_estimated() -> None:
+    assert estimate_line("שלום עולם", REGULAR, 48, "rtl") is None
+    assert estimate_line("नमस्ते दुनिया", REGULAR, 48, "ltr") is None
+    assert estimate_line("Hello שלום", REGULAR, 48, "ltr") is None
+
+
+def test_fitting_picks_the_largest_size_that_fits_exactly() -> None:
+    width, height = 700, 400
+    fitted = fit_text(LOREM[:160], BODY, width, height)
+    assert isinstance(fitted, FittedText)
+    bigger = fitted.size + BODY.step
+    if bigger <= BODY.sizes.max:
+        lines = _greedy_exact(LOREM[:160], REGULAR, bigger, width)
+        pitch = round(bigger * BODY.line_height)
+        assert len(lines) * pitch > height or any(
+            measure_line(line, REGULAR, bigger, "ltr").width > width for line in lines
+        ), "the next size up would have fitted too"
