@@ -4,8 +4,9 @@ Rows, all measured in this run:
 - cold render + PNG encode of a myth/fact card per preset vs bare Pillow writing the
   same strings with the same font into an image of the same size and saving a PNG
   (target <= 1.5x);
-- a cached card served over HTTP (a local server, GET /cards/<key>.png) vs its cold
-  render (target >= 20x faster);
+- a cached card served over HTTP by the app under gunicorn (GET /cards/<key>.png on a
+  fresh connection each, as a link-preview fetcher does) vs its cold render (target >= 20x
+  faster);
 - the largest PNG per preset over the card kinds (target <= 300 KB, informational).
 
     .venv/bin/python bench/cards.py [--runs 5]
@@ -14,13 +15,14 @@ Rows, all measured in this run:
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -95,11 +97,25 @@ def _timed(function, runs: int) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(samples)
 
 
+def _paired(first, second, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Median times of two functions run alternately, so that both see the same noise."""
+    for _ in range(3):  # the first calls load the font files for both sides
+        first()
+        second()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(runs):
+        for function, samples in ((first, a), (second, b)):
+            started = time.perf_counter()
+            function()
+            samples.append(time.perf_counter() - started)
+    return statistics.median(a), statistics.median(b)
+
+
 def _cold(spec, preset: str) -> bytes:  # type: ignore[no-untyped-def]
     """Render and encode with the layout caches emptied (loaded font files are kept)."""
     card_render.plan_card.cache_clear()
-    card_layout._segment_metrics.cache_clear()
-    card_layout.measure_line.cache_clear()
+    card_layout.clear_caches()
     return card_render.encode_png(card_render.render(spec, preset))
 
 
@@ -122,8 +138,9 @@ def render_rows(runs: int) -> list[tuple[str, str, str, str, bool]]:
              spec.hashtag]  # fmt: skip
     rows = []
     for preset_name, preset in PRESETS.items():
-        project = _timed(lambda p=preset_name: _cold(spec, p), runs)
-        bare = _timed(lambda s=preset.size: _bare(texts, s), runs)
+        project, bare = _paired(
+            lambda p=preset_name: _cold(spec, p), lambda s=preset.size: _bare(texts, s), runs
+        )
         ratio = project / bare
         rows.append((
             f"cold myth/fact render, {preset_name} {preset.width}x{preset.height}",
@@ -145,67 +162,79 @@ def size_rows() -> list[tuple[str, str, str, str, bool]]:
     return rows
 
 
+def _get(url: str) -> bytes:
+    """One GET on a fresh connection (gunicorn's sync workers close each one), body read."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: {response.status}")
+        return body
+    finally:
+        connection.close()
+
+
 def cache_row(runs: int) -> tuple[str, str, str, str, bool]:
-    """Serve one card over HTTP from a real local server, against its cold render."""
+    """An event's og card served by the app under gunicorn (as in production), once
+    rendered, against rendering the same card cold in this process."""
+    import os
+    import re
     import tempfile
 
-    import requests
-    from werkzeug.serving import make_server
-
-    from campaign import create_app
-    from campaign.campaigns.demo import seed_demo
-    from campaign.core.timeutil import utcnow
-    from campaign.events.models import Event
-    from campaign.extensions import db
+    from bench._common import gunicorn
+    from bench.registration import _seed
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = make_server("127.0.0.1", 0, lambda e, s: [], threaded=True)
-        url = f"http://127.0.0.1:{server.server_port}"
-        app = create_app({
-            "ENV": "testing", "SECRET_KEY": "bench-cards-" + "x" * 20,
-            "DATABASE_URL": f"sqlite:///{tmp}/cards.sqlite3", "INSTANCE_PATH": tmp,
-            "BASE_URL": url, "RATELIMIT_ENABLED": False,
-        })  # fmt: skip
-        with app.app_context():
-            db.create_all()
-            seed_demo(utcnow().date(), 28, "Educational content, not medical advice.")
-            db.session.commit()
-            slug = db.session.scalars(
-                db.select(Event.slug).where(Event.status == "published")
-            ).first()
-        server.app = app
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            import re
-
-            page = requests.get(f"{url}/events/{slug}", timeout=30).text
+        env = {
+            **os.environ,
+            "CAMPAIGN_ENV": "development",
+            "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+            "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
+            "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
+        }
+        Path(f"{tmp}/instance").mkdir()
+        slug = _seed(env)
+        with gunicorn("campaign:create_app()", env) as url:
+            page = _get(f"{url}/events/{slug}").decode()
             card = re.search(r'property="og:image" content="([^"]+)"', page).group(1)
-            first = requests.get(card, timeout=60)  # renders and stores it
-            assert first.status_code == 200, first.status_code
-            served = _timed(lambda: requests.get(card, timeout=30).content, runs * 4)
-            with app.app_context():
-                from campaign.graphics import services as graphics
-
-                event = db.session.scalars(db.select(Event).where(Event.slug == slug)).one()
-                spec = graphics.event_spec(event)
-            cold = _timed(lambda: _cold(spec, "og"), runs)
-        finally:
-            server.shutdown()
-            server.server_close()
+            card = url + urlsplit(card).path
+            _get(card)  # renders and stores it
+            served = _timed(lambda: _get(card), runs * 10)
+        spec = _event_spec(env, slug)
+    cold = _timed(lambda: _cold(spec, "og"), runs)
     speedup = cold / served
     return (
-        "cached event card over HTTP vs its cold render (og)",
+        "cached og event card over HTTP vs its cold render",
         f"{speedup:.0f}x",
         f">={CACHE_TARGET:.0f}x",
-        f"({served * 1000:.1f} ms vs {cold * 1000:.0f} ms)",
+        f"({served * 1000:.2f} ms per GET vs {cold * 1000:.0f} ms)",
         speedup >= CACHE_TARGET,
     )
 
 
+def _event_spec(env: dict[str, str], slug: str) -> EventCard:
+    """The card spec of the served event, built by the app from the same database."""
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env):
+        from campaign import create_app
+        from campaign.events.models import Event
+        from campaign.extensions import db
+        from campaign.graphics import services as graphics
+
+        app = create_app()
+        with app.app_context():
+            event = db.session.scalars(db.select(Event).where(Event.slug == slug)).one()
+            return graphics.event_spec(event)
+
+
 def main() -> list[tuple[str, str, str, str, bool]]:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     return [*render_rows(args.runs), cache_row(args.runs), *size_rows()]
 

@@ -20,15 +20,30 @@ CSP = "; ".join(
 )
 
 
+DEFAULT_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def response_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers every response of this app carries (for answers made outside Flask)."""
+    headers = list(DEFAULT_HEADERS.items())
+    if app.config["IS_PRODUCTION"]:
+        headers.append(HSTS)
+    return headers
+
+
 def add_security_headers(response: Response) -> Response:
     """Set CSP, nosniff, framing and referrer headers unless a view chose stricter ones."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in DEFAULT_HEADERS.items():
+        headers.setdefault(name, value)
     if request.path.startswith("/manage"):
         headers.setdefault("Cache-Control", "no-store")
         headers.setdefault("X-Robots-Tag", "noindex")
@@ -41,5 +56,5 @@ def init_app(app: Flask) -> None:
 
         @app.after_request
         def hsts(response: Response) -> Response:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers.setdefault(*HSTS)
             return response

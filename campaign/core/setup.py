@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
     from campaign.graphics import views as graphics_views
 
     graphics_views.init_app(app)  # upload size limit; logs whether Raqm is available
+    from campaign.graphics import serving
+
+    serving.init_app(app)  # stored public cards answered before the request cycle
     _register_mail_renderers()
     _register_template_helpers(app)
 

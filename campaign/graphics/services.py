@@ -960,6 +960,12 @@ def render_png(spec: CardSpec, preset: str) -> bytes:
     return render.encode_png(render.render(spec, preset))
 
 
+def personal_card(kind: str, spec: dict[str, Any]) -> bool:
+    """Whether a stored card shows a registrant's name (rebuilt from the registration on
+    every request, so that it stops existing when the name is withdrawn)."""
+    return kind == "attending" and "registration_id" in spec
+
+
 def served_card(key: str, store: CardStore | None = None) -> ServedCard | None:
     """The PNG for key (rendered once, then from instance/cards/), or None if unknown."""
     if not KEY_RE.match(key):
@@ -969,7 +975,7 @@ def served_card(key: str, store: CardStore | None = None) -> ServedCard | None:
     if row is None:
         return None
     kind, preset = row.kind, row.preset
-    is_personal = kind == "attending" and "registration_id" in row.spec
+    is_personal = personal_card(kind, row.spec)
     spec: CardSpec | None = None
     if is_personal or store.read(key) is None:
         spec = _spec_for_row(row)

@@ -36,6 +36,7 @@ from campaign.graphics import fonts, services
 from campaign.graphics.forms import FactCardForm, LogoForm, ThemeForm
 from campaign.graphics.models import FactCard
 from campaign.graphics.render import TextDoesNotFit
+from campaign.graphics.serving import IMMUTABLE
 from campaign.graphics.specs import DEFAULT_THEME
 from campaign.organizers.forms import ToggleForm
 from campaign.organizers.views import admin_required
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("graphics", __name__)
 manage_bp = Blueprint("graphics_manage", __name__, url_prefix="/manage")
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 # Uploads are at most 5 MB; the rest is room for the multipart envelope and the form fields.
 MAX_REQUEST_BYTES = services.LOGO_MAX_BYTES + 512 * 1024
 

@@ -186,3 +186,74 @@ def test_old_keys_keep_working_and_pages_point_at_the_current_one(
     assert f"/cards/{new}.png" in second and f"/cards/{old}.png" not in second
     # A link preview cached elsewhere still finds the old picture.
     assert client.get(f"/cards/{old}.png").status_code == 200
+
+
+# --- Stored public cards are answered before the request cycle (campaign/graphics/serving.py)
+
+
+def _view_must_not_run(app, monkeypatch):
+    def fail(key: str):  # type: ignore[no-untyped-def]
+        raise AssertionError("the Flask view ran for a stored public card")
+
+    monkeypatch.setitem(app.view_functions, "graphics.card", fail)
+
+
+def test_a_stored_public_card_skips_the_request_cycle(app, client, event_key, monkeypatch):
+    first = client.get(f"/cards/{event_key}.png")  # rendered and stored by the view
+    page = client.get("/events")
+    _view_must_not_run(app, monkeypatch)
+    again = client.get(f"/cards/{event_key}.png")
+    assert again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert again.headers.getlist("Set-Cookie") == []
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Permissions-Policy",
+    ):
+        assert again.headers[name] == page.headers[name], name
+    for name in ("Cache-Control", "ETag", "Content-Type", "Content-Length"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    head = client.head(f"/cards/{event_key}.png")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == first.headers["Content-Length"]
+    cached = client.get(f"/cards/{event_key}.png", headers={"If-None-Match": f'"{event_key}"'})
+    assert cached.status_code == 304 and cached.get_data() == b""
+
+
+def test_a_key_no_longer_known_is_404_even_with_its_file_left(app, client, event_key):
+    assert client.get(f"/cards/{event_key}.png").status_code == 200
+    services.db.session.execute(
+        services.db.delete(services.CardRender).where(services.CardRender.key == event_key)
+    )
+    services.db.session.commit()
+    assert services.card_store().path(event_key).exists()
+    assert client.get(f"/cards/{event_key}.png").status_code == 404
+
+
+def test_a_database_error_leaves_the_answer_to_the_view(app, client, event_key, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from campaign.graphics.serving import StoredCards
+
+    first = client.get(f"/cards/{event_key}.png")
+
+    class DownEngine:
+        def connect(self):  # type: ignore[no-untyped-def]
+            raise OperationalError("SELECT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(StoredCards, "_engine_for_app", lambda self: DownEngine())
+    response = client.get(f"/cards/{event_key}.png")
+    assert response.status_code == 200
+    assert response.get_data() == first.get_data()
+
+
+def test_other_methods_and_paths_go_to_the_app(client, event_key):
+    client.get(f"/cards/{event_key}.png")
+    assert client.post(f"/cards/{event_key}.png").status_code in (400, 405)
+    assert client.get(f"/cards/{event_key}.png/x").status_code == 404
+    assert client.get(f"/cards/{event_key.upper()}.png").status_code == 404
