@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g
+from flask import Flask, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.before_request(_check_rate_limits)
     _init_login(app)
 
     security.init_app(app)
@@ -46,6 +47,15 @@ def init_app(app: Flask) -> None:
     from campaign import cli
 
     cli.init_app(app)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_rate_limits() -> None:
+    """Rate limits (all on forms that change something) for requests that change something."""
+    if request.method not in SAFE_METHODS:
+        limiter.check()
 
 
 def _init_login(app: Flask) -> None:
