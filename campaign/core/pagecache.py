@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import current_app, request, session
@@ -70,6 +70,22 @@ def row_state(row: Any) -> tuple[Any, ...] | None:
     return (mapper.class_.__name__, *(getattr(row, attr.key) for attr in mapper.column_attrs))
 
 
+def state_columns(entity: Any) -> list[Any]:
+    """The columns row_state reads, in its order, to select them with Core (a model or an
+    aliased model), so that a page's state can be read without loading ORM objects."""
+    info = inspect(entity)
+    return [getattr(entity, attr.key) for attr in info.mapper.column_attrs]
+
+
+def columns_state(entity: Any, values: Sequence[Any]) -> tuple[Any, ...] | None:
+    """row_state of the row whose state_columns(entity) are `values` (None: no row, as an
+    outer join gives it)."""
+    info = inspect(entity)
+    if all(value is None for value in values):
+        return None
+    return (info.mapper.class_.__name__, *values)
+
+
 def _digest(parts: Iterable[Any]) -> str:
     return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=20).hexdigest()
 
@@ -88,8 +104,12 @@ def render_cached(
     state: Iterable[Any],
     holes: dict[str, Callable[[], str]],
     render: Callable[[], str],
+    keep: Callable[[], bool] = lambda: True,
 ) -> str:
     """The page for slot in this state: from memory, or render() once and keep it.
+
+    keep() is asked after render(): False leaves this copy unstored (it was rendered from
+    data read in another state than `state`).
 
     holes maps a name to a function returning this request's value of a per-visitor
     string that render() writes into the page as is (a CSRF token: URL-safe characters,
@@ -110,7 +130,7 @@ def render_cached(
                 page = page.replace(placeholder, value())
         return page
     page = render()
-    if "_flashes" in session:  # render() flashed: this copy is for this visitor only
+    if "_flashes" in session or not keep():  # for this visitor only
         return page
     stored = page
     for name, value in holes.items():

@@ -6,10 +6,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, bindparam, case, false, func, or_, select
 
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
+from campaign.core.pagecache import columns_state, state_columns
 from campaign.core.text import has_control_characters
 from campaign.core.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc
 from campaign.events.models import (
@@ -339,6 +343,40 @@ _LISTING_VERSION = select(
         )
     ),
 ).where(Event.campaign_id == bindparam("campaign_id"))
+
+
+_CAMPAIGN_STATE = state_columns(Campaign)
+_LISTING_STATE = (
+    select(*_CAMPAIGN_STATE, *_LISTING_VERSION.selected_columns)
+    .select_from(Campaign)
+    .outerjoin(Event, Event.campaign_id == Campaign.id)
+    .where(Campaign.id == CURRENT_CAMPAIGN_ID)
+    .group_by(Campaign.id)
+)
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """The public listing's state as plain values: the current campaign's row_state and
+    its listing_version, read with one Core query (a cached listing's whole database cost)."""
+
+    campaign_id: int
+    key: tuple[Any, ...]
+
+
+def listing_state(now: datetime) -> ListingState | None:
+    """The state of the current campaign's listing, or None when there is no campaign."""
+    row = db.session.connection().execute(_LISTING_STATE, {"now": now}).first()
+    if row is None:
+        return None
+    width = len(_CAMPAIGN_STATE)
+    campaign = columns_state(Campaign, row[:width])
+    assert campaign is not None
+    version = (int(row[width]), row[width + 1], int(row[width + 2]))
+    return ListingState(campaign[1 + _CAMPAIGN_KEYS.index("id")], (campaign, version))
+
+
+_CAMPAIGN_KEYS = [column.key for column in _CAMPAIGN_STATE]
 
 
 def listing_version(campaign_id: int, now: datetime) -> tuple[int, datetime | None, int]:

@@ -37,10 +37,10 @@ manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage/events")
 
 @bp.get("/events")
 def index() -> str:
-    campaign = request_campaign()
-    if campaign is None:
-        abort(404)
     now = utcnow()
+    state = services.listing_state(now)
+    if state is None:
+        abort(404)
     filters = services.ListingFilters(
         city=request.args.get("city", "")[:100],
         region=request.args.get("region", "")[:100],
@@ -48,8 +48,13 @@ def index() -> str:
     )
     page = page_number()
     per_page = current_app.config["EVENTS_PER_PAGE"]
+    consistent = False
 
     def render() -> str:
+        nonlocal consistent
+        campaign = request_campaign()
+        if campaign is None:  # deactivated a moment ago
+            abort(404)
         pagination = db.paginate(
             services.public_events_query(campaign.id, now, filters),
             page=page,
@@ -57,6 +62,9 @@ def index() -> str:
             error_out=False,
         )
         cities, regions = services.public_places(campaign.id, now)
+        # Read last: nothing the page shows changed while it was being read.
+        version = services.listing_version(campaign.id, now)
+        consistent = (row_state(campaign), version) == state.key
         return render_template(
             "events/index.html",
             pagination=pagination,
@@ -65,9 +73,9 @@ def index() -> str:
             regions=regions,
         )
 
-    # Rendered once per state of the campaign's events, then served from memory.
-    state = (row_state(campaign), services.listing_version(campaign.id, now))
-    return render_cached((filters, page, per_page), state, {}, render)
+    # Rendered once per state of the campaign's events, then served from memory; a copy is
+    # kept only if the rows it shows were read in that state.
+    return render_cached((filters, page, per_page), state.key, {}, render, keep=lambda: consistent)
 
 
 @bp.get("/events/<slug>")

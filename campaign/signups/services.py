@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.database import write_transaction
+from campaign.core.pagecache import columns_state, row_state, state_columns
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
 from campaign.events.models import STATUS_DRAFT, STATUS_PUBLISHED, Event
@@ -133,20 +134,78 @@ class PublicPage:
 
 
 _CurrentCampaign = aliased(Campaign, name="current_campaign")
+_SEAT_COUNTS = tuple(
+    select(func.count())
+    .where(Registration.event_id == Event.id, Registration.status == status)
+    .scalar_subquery()
+    for status in (STATUS_CONFIRMED, STATUS_WAITLISTED)
+)
 _PUBLIC_PAGE = (
-    select(
-        Event,
-        _CurrentCampaign,
-        select(func.count())
-        .where(Registration.event_id == Event.id, Registration.status == STATUS_CONFIRMED)
-        .scalar_subquery(),
-        select(func.count())
-        .where(Registration.event_id == Event.id, Registration.status == STATUS_WAITLISTED)
-        .scalar_subquery(),
-    )
+    select(Event, _CurrentCampaign, *_SEAT_COUNTS)
     .outerjoin(_CurrentCampaign, _CurrentCampaign.id == CURRENT_CAMPAIGN_ID)
     .where(Event.slug == bindparam("slug"))
 )
+
+
+_EventCampaign = aliased(Campaign, name="event_campaign")
+_STATE_PARTS = (Event, _EventCampaign, _CurrentCampaign)
+_STATE_WIDTHS = [len(state_columns(entity)) for entity in _STATE_PARTS]
+_EVENT_KEYS = [column.key for column in state_columns(Event)]
+_PUBLIC_PAGE_STATE = (
+    select(
+        *[column for entity in _STATE_PARTS for column in state_columns(entity)],
+        *_SEAT_COUNTS,
+    )
+    .select_from(Event)
+    .join(_EventCampaign, _EventCampaign.id == Event.campaign_id)
+    .outerjoin(_CurrentCampaign, _CurrentCampaign.id == CURRENT_CAMPAIGN_ID)
+    .where(Event.slug == bindparam("slug"))
+)
+
+
+@dataclass(frozen=True)
+class PublicPageState:
+    """Everything the public event page shows, as plain values (no ORM objects): enough
+    to serve the page from memory; the page itself is rendered from public_page()."""
+
+    event_id: int
+    starts_at: datetime
+    ends_at: datetime
+    parts: tuple[Any, ...]  # row_state of the event, its campaign, the current campaign
+
+
+def public_page_state(slug: str) -> PublicPageState | None:
+    """public_page's data as a state key, read with one Core query (a cached page's whole
+    database cost); None where public_page gives None."""
+    if not plausible_slug(slug):
+        return None
+    row = db.session.connection().execute(_PUBLIC_PAGE_STATE, {"slug": slug}).first()
+    if row is None:
+        return None
+    parts: list[Any] = []
+    start = 0
+    for entity, width in zip(_STATE_PARTS, _STATE_WIDTHS, strict=True):
+        parts.append(columns_state(entity, row[start : start + width]))
+        start += width
+    event = dict(zip(_EVENT_KEYS, row[: _STATE_WIDTHS[0]], strict=True))
+    if event["status"] == STATUS_DRAFT:
+        return None
+    confirmed, waitlisted = int(row[start]), int(row[start + 1])
+    return PublicPageState(
+        event["id"], event["starts_at"], event["ends_at"], (*parts, confirmed, waitlisted)
+    )
+
+
+def page_state(page: PublicPage) -> tuple[Any, ...]:
+    """PublicPageState.parts computed from a loaded page (the two agree for the same data)."""
+    event = page.event
+    return (
+        row_state(event),
+        row_state(event.campaign),
+        row_state(page.campaign),
+        page.confirmed,
+        page.waitlisted,
+    )
 
 
 def public_page(slug: str) -> PublicPage | None:

@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from campaign.core.pagecache import render_cached, row_state
+from campaign.core.pagecache import render_cached
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
 from campaign.events import calendar
@@ -59,34 +59,38 @@ def _private_manage_links(response: Response) -> Response:
 def public_event_page(slug: str) -> Response:
     """GET /events/<slug>: the event page with a fresh registration form.
 
-    One query reads everything the page shows; the page is rendered once per state of
-    that and then served from memory with this visitor's tokens (campaign.core.pagecache).
+    One Core query reads the state of everything the page shows; a page rendered in that
+    state is served from memory with this visitor's tokens (campaign.core.pagecache). Only
+    on a miss are the ORM objects loaded and the page rendered, and that copy is kept only
+    if they were read in the same state (a registration may land between the two reads).
     """
-    page = services.public_page(slug)
-    if page is None:
+    state = services.public_page_state(slug)
+    if state is None:
         abort(404)
-    g.campaign = page.campaign  # the layout's campaign: already loaded
-    event = page.event
     now = utcnow()
     ref = (request.args.get("ref") or "")[:16]
-    started = started_token(event.slug)
+    started = started_token(slug)
+    consistent = False
 
     def render() -> str:
+        nonlocal consistent
+        page = services.public_page(slug)
+        if page is None:  # deleted or unpublished a moment ago
+            abort(404)
+        consistent = services.page_state(page) == state.parts
+        g.campaign = page.campaign  # the layout's campaign: already loaded
         form = SignupForm(formdata=None)
         form.ref.data = ref
-        return _render_event_page(event, form, page.confirmed, page.waitlisted, now, started)
+        return _render_event_page(page.event, form, page.confirmed, page.waitlisted, now, started)
 
-    state = (
-        row_state(event),
-        row_state(event.campaign),
-        row_state(page.campaign),
-        page.confirmed,
-        page.waitlisted,
-        now < event.starts_at,  # the time only matters as: before, during or after
-        now < event.ends_at,
+    key = (
+        *state.parts,
+        now < state.starts_at,  # the time only matters as: before, during or after
+        now < state.ends_at,
     )
     holes = {"csrf": generate_csrf, "started": lambda: started}
-    return make_response(render_cached((event.id, ref), state, holes, render))
+    page = render_cached((state.event_id, ref), key, holes, render, keep=lambda: consistent)
+    return make_response(page)
 
 
 def event_page(event: Event, form: SignupForm, status: int) -> Response:

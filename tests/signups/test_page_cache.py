@@ -120,3 +120,79 @@ def test_the_listing_follows_new_events(client, make_organizer, make_event) -> N
     make_event(organizer, title="Second Walk")
     listing = client.get("/events").get_data(as_text=True)
     assert "First Walk" in listing and "Second Walk" in listing
+
+
+def test_the_state_read_with_core_matches_the_loaded_page(app, event, register) -> None:
+    from campaign.signups import services
+
+    register(event, "Amira Haddad", "amira@example.org")
+    state = services.public_page_state(event.slug)
+    page = services.public_page(event.slug)
+    assert state is not None and page is not None
+    assert state.parts == services.page_state(page)
+    assert state.event_id == event.id
+    event.title = "Something else"  # any column of the event is part of the state
+    db.session.flush()
+    changed = services.public_page_state(event.slug)
+    assert changed is not None and changed.parts != state.parts
+    db.session.rollback()
+
+
+def test_a_page_read_in_another_state_is_not_kept(client, event, register, monkeypatch) -> None:
+    from campaign.signups import services
+
+    real = services.public_page
+
+    def registration_lands_meanwhile(slug: str):  # type: ignore[no-untyped-def]
+        register(event, "Late Comer", "late@example.org")
+        return real(slug)
+
+    monkeypatch.setattr(services, "public_page", registration_lands_meanwhile)
+    client.get(f"/events/{event.slug}")
+    assert len(page_cache()) == 0
+    monkeypatch.setattr(services, "public_page", real)
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert _seats(page) == "4"
+    assert len(page_cache()) == 1
+
+
+def test_drafts_and_unknown_events_are_404(client, make_organizer, make_event) -> None:
+    draft = make_event(make_organizer(), title="Not yet", status="draft")
+    assert client.get(f"/events/{draft.slug}").status_code == 404
+    assert client.get("/events/no-such-event").status_code == 404
+    assert len(page_cache()) == 0
+
+
+def test_the_listing_state_read_with_core_matches_the_loaded_rows(
+    app, campaign, make_organizer, make_event
+) -> None:
+    from campaign.campaigns.services import current_campaign
+    from campaign.core.pagecache import row_state
+    from campaign.core.timeutil import utcnow
+    from campaign.events import services as event_services
+
+    make_event(make_organizer(), title="First Walk")
+    now = utcnow()
+    state = event_services.listing_state(now)
+    loaded = current_campaign()
+    assert state is not None and loaded is not None
+    assert state.campaign_id == loaded.id
+    assert state.key == (row_state(loaded), event_services.listing_version(loaded.id, now))
+
+
+def test_a_listing_read_in_another_state_is_not_kept(
+    client, campaign, make_organizer, make_event, monkeypatch
+) -> None:
+    from campaign.events import services as event_services
+
+    organizer = make_organizer()
+    make_event(organizer, title="First Walk")
+    real = event_services.public_places
+
+    def event_added_meanwhile(*args: Any):  # type: ignore[no-untyped-def]
+        make_event(organizer, title="Second Walk")
+        return real(*args)
+
+    monkeypatch.setattr(event_services, "public_places", event_added_meanwhile)
+    client.get("/events")
+    assert len(page_cache()) == 0
