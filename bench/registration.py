@@ -9,7 +9,9 @@ in the same run; the figure is the ratio of the two throughputs. Target: >= 0.5x
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -74,7 +76,17 @@ def _run_clients(clients: int, total: int, make_worker) -> float:  # type: ignor
     return per_client * clients / elapsed
 
 
+_RUNS = itertools.count()
+
+
+def _count_registrations(path: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM registrations").fetchone()[0])
+
+
 def project_throughput(base: str, slug: str, clients: int, total: int) -> float:
+    run = next(_RUNS)  # every round registers new people (no duplicate-submission path)
+
     def make_worker(n: int):  # type: ignore[no-untyped-def]
         session = requests.Session()
         page = session.get(f"{base}/events/{slug}").text
@@ -93,8 +105,8 @@ def project_throughput(base: str, slug: str, clients: int, total: int) -> float:
                         "started": started,
                         "ref": "",
                         "website": "",
-                        "name": f"Bench Person {n}-{i}",
-                        "email": f"bench{n}-{i}@example.org",
+                        "name": f"Bench Person {run}-{n}-{i}",
+                        "email": f"bench{run}-{n}-{i}@example.org",
                     },
                     allow_redirects=False,
                 )
@@ -147,6 +159,7 @@ def main() -> list[tuple[str, str, str, str, bool]]:
         }
         Path(f"{tmp}/instance").mkdir()
         slug = _seed(env)
+        seeded = _count_registrations(f"{tmp}/campaign.sqlite3")
         base_env = {**env, "BASELINE_DATABASE_URL": f"sqlite:///{tmp}/baseline.sqlite3"}
         ratios, projects, baselines, cpu_ratios = [], [], [], []
         # Both servers run side by side and are measured in alternating rounds, so a
@@ -155,6 +168,7 @@ def main() -> list[tuple[str, str, str, str, bool]]:
             gunicorn("campaign:create_app()", env) as app_url,
             gunicorn("bench.baseline_app:create_app()", base_env) as base_url,
         ):
+            posted = args.clients * 5 + args.rounds * (args.requests // args.clients) * args.clients
             project_throughput(app_url, slug, args.clients, args.clients * 5)  # warm up
             baseline_throughput(base_url, args.clients, args.clients * 5)
             for _ in range(args.rounds):
@@ -168,6 +182,10 @@ def main() -> list[tuple[str, str, str, str, bool]]:
                 ratios.append(project / baseline)
                 projects.append(project)
                 baselines.append(baseline)
+        # Every answered POST created a registration (none was taken for a bot or a repeat).
+        stored = _count_registrations(f"{tmp}/campaign.sqlite3") - seeded
+        if stored != posted:
+            raise RuntimeError(f"{posted} registrations posted, {stored} stored")
     ratio = statistics.median(ratios)
     row = (
         "registration POST throughput vs bare Flask insert (SQLite)",
