@@ -107,11 +107,14 @@ def enqueue(
 _INSERT_OUTBOX = insert(OutboxMessage)
 
 
-def enqueue_many(kind: str, now: datetime, messages: list[dict[str, Any]]) -> int:
+def enqueue_many(
+    kind: str, now: datetime, messages: list[dict[str, Any]], *, withdrawn: str | None = None
+) -> int:
     """enqueue() for many messages of one kind, in one executemany; returns how many.
 
     Each dict has to_email and, as enqueue() takes them, event_id, registration_id,
-    params and dedupe_key.
+    params and dedupe_key. `withdrawn` records them as decided against, never to be sent
+    (cancelled, with that reason), so that their dedupe keys are taken once and for all.
     """
     if not messages:
         return 0
@@ -126,7 +129,8 @@ def enqueue_many(kind: str, now: datetime, messages: list[dict[str, Any]]) -> in
             headers={},
             message_id=make_msgid(domain=domain),
             dedupe_key=m.get("dedupe_key"),
-            status=STATUS_QUEUED,
+            status=STATUS_QUEUED if withdrawn is None else STATUS_CANCELLED,
+            last_error=withdrawn,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -150,7 +154,8 @@ def ensure_rendered(row: OutboxMessage) -> None:
 
 
 def mailed_recently(event_id: int, to_email: str, now: datetime, window: timedelta) -> bool:
-    """True when a message about event_id went to to_email within window."""
+    """True when a message about event_id went (or is going) to to_email within window;
+    a withdrawn message was never mailed."""
     return bool(
         db.session.scalar(
             select(
@@ -158,6 +163,7 @@ def mailed_recently(event_id: int, to_email: str, now: datetime, window: timedel
                     OutboxMessage.event_id == event_id,
                     OutboxMessage.to_email == to_email,
                     OutboxMessage.created_at > now - window,
+                    OutboxMessage.status != STATUS_CANCELLED,
                 )
             )
         )

@@ -64,6 +64,28 @@ def queue_reminders(registrations: list[Registration], offset: int, now: datetim
     )
 
 
+def skip_reminders(
+    registrations: list[Registration], offset: int, now: datetime, reason: str
+) -> int:
+    """Record reminders that fell due while nothing was running and are now too late to be
+    useful: kept in the outbox as withdrawn, so they are decided (and reported) once."""
+    return mail.enqueue_many(
+        kinds.KIND_REMINDER,
+        now,
+        [
+            {
+                "to_email": r.email,
+                "event_id": r.event_id,
+                "registration_id": r.id,
+                "params": {"offset": offset},
+                "dedupe_key": reminder_key(r.id, offset),
+            }
+            for r in registrations
+        ],
+        withdrawn=reason,
+    )
+
+
 def queue_thank_you(registration: Registration, secret_key: str, now: datetime) -> None:
     mail.enqueue(
         kinds.KIND_THANK_YOU, registration.email, now,

@@ -147,10 +147,14 @@ def enqueue_due_reminders(
             due_at = event.starts_at - timedelta(minutes=int(offset))
             if due_at > now or event.starts_at <= now:
                 continue
-            late = now - due_at > policy.grace(int(offset))
+            grace = policy.grace(int(offset))
             registrations = _due_registrations(event.id, int(offset), due_at)
-            if late:
-                report.skipped_late += len(registrations)
+            if now - due_at > grace:
+                reason = (
+                    f"skipped: due {due_at:%Y-%m-%d %H:%M} UTC and more than "
+                    f"{describe_offset(int(grace.total_seconds() // 60))} late when found"
+                )
+                report.skipped_late += mails.skip_reminders(registrations, int(offset), now, reason)
                 continue
             queued += mails.queue_reminders(registrations, int(offset), now)
         db.session.commit()

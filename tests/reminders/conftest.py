@@ -30,7 +30,7 @@ from campaign.core.timeutil import to_local
 from campaign.events import services as event_services
 from campaign.events.models import Event
 from campaign.extensions import db
-from campaign.mail.models import OutboxMessage
+from campaign.mail.models import STATUS_CANCELLED, OutboxMessage
 from campaign.reminders import jobs
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
@@ -219,9 +219,14 @@ def delivered(smtp: SMTPServer, kind: str | None = None, to: str | None = None) 
 
 
 def reminder_offsets_queued(registration_id: int) -> list[int]:
-    """The offsets (minutes) of the reminders queued for a registration, largest first."""
+    """The offsets (minutes) of the reminders queued for a registration, largest first
+    (not those recorded as skipped for being found too late)."""
     found = rows("reminder", registration_id=registration_id)
-    return sorted((int(r.params["offset"]) for r in found), reverse=True)
+    return sorted((int(r.params["offset"]) for r in found if not _skipped(r)), reverse=True)
+
+
+def _skipped(row: OutboxMessage) -> bool:
+    return row.status == STATUS_CANCELLED and (row.last_error or "").startswith("skipped:")
 
 
 def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:

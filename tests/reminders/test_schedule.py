@@ -150,6 +150,22 @@ def test_downtime_longer_than_the_grace_skips_instead_of_sending_late(app, smtp,
     assert reminder_offsets_queued(reg) == [DAY_MIN]
 
 
+def test_a_skipped_reminder_is_decided_once_and_never_sent(app, smtp, event_at):
+    start = base_time()
+    event = event_at(start)
+    reg = register(event, "sam@example.org", start - 10 * DAY)
+    late = start - 7 * DAY + 6 * HOUR + MINUTE
+    assert tick(late)["skipped_late"] == 1
+    assert tick(late + MINUTE)["skipped_late"] == 0, "reported once, not every tick"
+    skipped = rows("reminder", registration_id=reg)
+    assert [r.status for r in skipped] == ["cancelled"]
+    assert skipped[0].last_error.startswith("skipped: due ")
+    assert "more than 6 hours late" in skipped[0].last_error
+    deliver(late + 2 * MINUTE)
+    assert delivered(smtp, "reminder") == []
+    assert tick(start - DAY)["reminders"] == 1, "the next reminder is not affected"
+
+
 @with_config(REMINDER_GRACE_SHORT_MINUTES=90, REMINDER_GRACE_LONG_MINUTES=30)
 def test_grace_periods_are_configurable(app, smtp, event_at):
     start = base_time()
