@@ -235,19 +235,32 @@ def is_open_for_signup(event: Event, now: datetime) -> bool:
 _SEAT_COLUMNS = (Event.id, Event.status, Event.starts_at, Event.capacity, Event.is_waitlist_enabled)
 _EVENT_BY_ID = select(*_SEAT_COLUMNS).where(Event.id == bindparam("key")).with_for_update()
 _EVENT_BY_SLUG = select(*_SEAT_COLUMNS).where(Event.slug == bindparam("key")).with_for_update()
-_SEAT_SNAPSHOT = select(
+_SNAPSHOT_COLUMNS = (
     func.max(
         case(
             (
+                # Active = not cancelled, as the partial unique index says (and no IN
+                # list to expand on every execution).
                 (Registration.email == bindparam("email"))
-                & Registration.status.in_(ACTIVE_STATUSES),
+                & (Registration.status != STATUS_CANCELLED),
                 Registration.id,
             )
         )
     ),
     func.count(case((Registration.status == STATUS_CONFIRMED, 1))),
     func.count(case((Registration.status == STATUS_WAITLISTED, 1))),
-).where(Registration.event_id == bindparam("event_id"))
+)
+_SEAT_SNAPSHOT = select(*_SNAPSHOT_COLUMNS).where(Registration.event_id == bindparam("event_id"))
+# SQLite only: the writer lock is already held (write_transaction), so the event and its
+# seat snapshot can be read in one statement. PostgreSQL needs the row lock first and the
+# counts in a later statement, which sees whatever the previous lock holder committed.
+_EVENT_AND_SNAPSHOT_BY_SLUG = (
+    select(*_SEAT_COLUMNS, *_SNAPSHOT_COLUMNS)
+    .select_from(Event)
+    .outerjoin(Registration, Registration.event_id == Event.id)
+    .where(Event.slug == bindparam("key"))
+    .group_by(Event.id)
+)
 _REFERRER = select(Registration.id, Registration.email).where(
     Registration.referral_code == bindparam("code"),
     Registration.event_id == bindparam("event_id"),
@@ -276,6 +289,10 @@ def register_by_slug(slug: str, data: SignupInput, now: datetime, secret_key: st
     """register() for the public form: one look-up, by slug, taking the seat lock."""
     data = clean_input(data)
     write_transaction()
+    if db.session.get_bind().dialect.name == "sqlite":
+        row = _core(_EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
+        snapshot = None if row is None else (row[-3], int(row[-2]), int(row[-1]))
+        return _register_locked(row, data, now, secret_key, snapshot)
     event = _core(_EVENT_BY_SLUG, {"key": slug}).first()
     return _register_locked(event, data, now, secret_key)
 
@@ -286,15 +303,22 @@ def _seat_snapshot(event_id: int, email: str) -> tuple[int | None, int, int]:
     return row[0], int(row[1]), int(row[2])
 
 
-def _register_locked(event: Any, data: SignupInput, now: datetime, secret_key: str) -> SignupResult:
+def _register_locked(
+    event: Any,
+    data: SignupInput,
+    now: datetime,
+    secret_key: str,
+    snapshot: tuple[int | None, int, int] | None = None,
+) -> SignupResult:
     """The seat decision and the inserts, with the event locked.
 
     This is the hot path of the busiest day, so it uses plain Core statements: the
-    event's seat columns, one aggregate for the counts, two inserts.
+    event's seat columns, one aggregate for the counts (`snapshot` when it was read with
+    the event), two inserts.
     """
     if event is None or event.status != STATUS_PUBLISHED or event.starts_at <= now:
         raise SignupError("Registration for this event is closed.")
-    existing_id, confirmed, waitlisted = _seat_snapshot(event.id, data.email)
+    existing_id, confirmed, waitlisted = snapshot or _seat_snapshot(event.id, data.email)
     free = None if event.capacity is None else max(event.capacity - confirmed, 0)
     # Nobody jumps the waitlist queue: a free seat goes to the waitlist first.
     has_seat = free is None or (free > 0 and waitlisted == 0)
