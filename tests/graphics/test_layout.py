@@ -17,6 +17,7 @@ from campaign.graphics.layout import (
     SizeRange,
     TextStyle,
     estimate_line,
+    estimate_slack,
     fit_text,
     measure_line,
     paragraph_direction,
@@ -221,7 +222,7 @@ def test_line_estimates_stay_within_their_error_bound(text: str, weight: str, si
     exact = measure_line(text, weight, size, "ltr")
     estimate = estimate_line(text, weight, size, "ltr")
     assert estimate is not None
-    assert abs(estimate.width - exact.width) <= 3 + exact.width / 200
+    assert abs(estimate.width - exact.width) <= estimate_slack(exact.width)
     assert abs(estimate.advance - exact.advance) <= 1
     assert exact.ink is not None and estimate.ink is not None
     assert abs(estimate.ink[1] - exact.ink[1]) <= 2  # top
