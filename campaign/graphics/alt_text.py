@@ -6,8 +6,9 @@ import logging
 import unicodedata
 
 from .fonts import strip_missing
+from .kinds_events import countdown_words
 from .layout import ELLIPSIS
-from .render import (
+from .plan import (
     ATTENDING_OTHER,
     ATTENDING_SELF,
     FACT_LABEL,
@@ -15,9 +16,8 @@ from .render import (
     QR_CAPTION,
     SOURCE_PREFIX,
     TextDoesNotFit,
-    _countdown_words,
-    plan_card,
 )
+from .render import plan_card
 from .specs import PRESETS, AttendingCard, CardSpec, CountdownCard, EventCard, MythFactCard
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def _compose(spec: CardSpec, texts: dict[str, str], name_omitted: bool) -> str:
             ]
         )
     if isinstance(spec, CountdownCard):
-        big, joiner = _countdown_words(spec.days)
+        big, joiner = countdown_words(spec.days)
         return _join(
             [
                 _sentence(f"{big} {joiner} {texts['countdown_name']}"),

@@ -460,8 +460,13 @@ PURE_MODULES = (
     "alt_text.py",
     "cache.py",
     "contrast.py",
+    "draw.py",
     "fonts.py",
+    "kinds_events.py",
+    "kinds_facts.py",
     "layout.py",
+    "pieces.py",
+    "plan.py",
     "render.py",
     "specs.py",
 )
