@@ -55,9 +55,16 @@ class StoredCards:
         path: str = environ.get("PATH_INFO", "")
         if method in ("GET", "HEAD") and path.startswith(PREFIX) and path.endswith(SUFFIX):
             key = path[len(PREFIX) : -len(SUFFIX)]
-            data = self._stored_public_card(key) if KEY_RE.match(key) else None
-            if data is not None:
-                return self._answer(environ, start_response, key, data)
+            if KEY_RE.match(key) and self._is_public_card(key):
+                headers = [*self.headers, ("ETag", f'"{key}"')]
+                if client_has(environ.get("HTTP_IF_NONE_MATCH"), key):
+                    start_response("304 Not Modified", headers)
+                    return []
+                data = self.store.read(key)
+                if data is not None:
+                    headers += [("Content-Type", "image/png"), ("Content-Length", str(len(data)))]
+                    start_response("200 OK", headers)
+                    return [] if method == "HEAD" else [data]
         return self.next(environ, start_response)
 
     def _engine_for_app(self) -> Engine:
@@ -66,29 +73,23 @@ class StoredCards:
                 self._engine = db.engine
         return self._engine
 
-    def _stored_public_card(self, key: str) -> bytes | None:
+    def _is_public_card(self, key: str) -> bool:
+        """Whether key is a known card that shows nobody's name (False on database errors:
+        the view answers those)."""
         try:
             with self._engine_for_app().connect() as connection:
                 row: Any = connection.execute(_LOOKUP, {"key": key}).first()
         except SQLAlchemyError:
-            return None
-        if row is None or personal_card(row.kind, row.spec):
-            return None
-        return self.store.read(key)
+            return False
+        return row is not None and not personal_card(row.kind, row.spec)
 
-    def _answer(
-        self, environ: WSGIEnvironment, start_response: StartResponse, key: str, data: bytes
-    ) -> Iterable[bytes]:
-        headers = [*self.headers, ("ETag", f'"{key}"')]
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match:
-            etags = parse_etags(if_none_match)
-            if etags.star_tag or etags.contains_weak(key):
-                start_response("304 Not Modified", headers)
-                return []
-        headers += [("Content-Type", "image/png"), ("Content-Length", str(len(data)))]
-        start_response("200 OK", headers)
-        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
+
+def client_has(if_none_match: str | None, key: str) -> bool:
+    """If-None-Match names this card (any tag form, or *): the client has it already."""
+    if not if_none_match:
+        return False
+    etags = parse_etags(if_none_match)
+    return etags.star_tag or etags.contains_weak(key)
 
 
 def init_app(app: Flask) -> None:
