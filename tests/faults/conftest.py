@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -13,12 +12,10 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from campaign import create_app
 from campaign.campaigns.models import Campaign
@@ -27,7 +24,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.services import create_organizer
 from campaign.signups.models import Registration
-from tests.conftest import require_postgres
+from tests.support import databases
 from tests.support.gunicorn import (
     BASE_URL,
     SECRET_KEY,
@@ -66,24 +63,12 @@ class Site:
 # --- databases ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def sqlite_database(tmp_path: Path) -> Iterator[str]:
-    yield "sqlite:///" + str(tmp_path / "faults.sqlite3")
+def sqlite_database(tmp_path: Path) -> AbstractContextManager[str]:
+    return databases.sqlite_database(tmp_path / "faults.sqlite3")
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards."""
-    server = make_url(require_postgres())
-    name = f"campaign_faults_{uuid.uuid4().hex[:12]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_database() -> AbstractContextManager[str]:
+    return databases.postgres_database("campaign_faults")
 
 
 def _seed(app: Flask) -> tuple[str, int]:

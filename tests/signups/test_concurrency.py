@@ -10,21 +10,18 @@ import html
 import re
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import requests
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from campaign import create_app
 from campaign.campaigns.models import Campaign
@@ -35,7 +32,7 @@ from campaign.mail.models import OutboxMessage
 from campaign.organizers.services import create_organizer
 from campaign.signups.models import Registration
 from campaign.signups.tokens import manage_token
-from tests.conftest import require_postgres
+from tests.support import databases
 from tests.support.gunicorn import BASE_URL, SECRET_KEY, app_env, flask, gunicorn, write_config
 
 pytestmark = pytest.mark.slow
@@ -49,24 +46,12 @@ IDENTICAL = 20
 # --- databases ------------------------------------------------------------------------------
 
 
-@contextmanager
-def sqlite_database(tmp_path: Path) -> Iterator[str]:
-    yield "sqlite:///" + str(tmp_path / "concurrency.sqlite3")
+def sqlite_database(tmp_path: Path) -> AbstractContextManager[str]:
+    return databases.sqlite_database(tmp_path / "concurrency.sqlite3")
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards."""
-    server = make_url(require_postgres())
-    name = f"campaign_concurrency_{uuid.uuid4().hex[:12]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_database() -> AbstractContextManager[str]:
+    return databases.postgres_database("campaign_concurrency")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
