@@ -24,7 +24,9 @@ from urllib.parse import quote, urlencode
 
 from flask import current_app, g, has_request_context, url_for
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from campaign.campaigns.models import Campaign
 from campaign.core.database import write_transaction
@@ -878,21 +880,39 @@ def event_card_url(event: Event, preset: str = "square") -> str:
     return card_ref(event_spec(event), preset, event.slug).absolute_url
 
 
+# Keys this session has registered in its current transaction: mail rendering asks for the
+# same event's card for every message of a batch. Forgotten when the transaction ends (a
+# rollback takes the rows back; after a commit the insert would be a no-op anyway).
+_REGISTERED_KEYS = "campaign_card_keys_registered"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_registered_keys(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_REGISTERED_KEYS, None)
+
+
+@lru_cache(maxsize=4)
+def _registry_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING into the card registry, built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(CardRender).on_conflict_do_nothing()
+
+
 def _insert_missing(rows: list[dict[str, Any]]) -> None:
     """Add registry rows that do not exist yet, in the session's transaction."""
+    registered: set[str] = db.session.info.setdefault(_REGISTERED_KEYS, set())
+    rows = [row for row in rows if row["key"] not in registered]
     if not rows:
         return
     now = utcnow()
     values = [{**row, "created_at": now, "referenced_at": now} for row in rows]
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        db.session.execute(pg_insert(CardRender).values(values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        db.session.execute(sqlite_insert(CardRender).values(values).on_conflict_do_nothing())
+    if dialect in ("postgresql", "sqlite"):
+        db.session.connection().execute(_registry_insert(dialect), values)
     else:  # pragma: no cover - other databases are not supported by the app
         known = set(
             db.session.scalars(
@@ -903,6 +923,7 @@ def _insert_missing(rows: list[dict[str, Any]]) -> None:
             if value["key"] not in known:
                 db.session.add(CardRender(**value))
         db.session.flush()
+    registered.update(row["key"] for row in rows)
 
 
 def flush_pending() -> None:

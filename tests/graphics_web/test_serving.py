@@ -257,3 +257,35 @@ def test_other_methods_and_paths_go_to_the_app(client, event_key):
     assert client.post(f"/cards/{event_key}.png").status_code in (400, 405)
     assert client.get(f"/cards/{event_key}.png/x").status_code == 404
     assert client.get(f"/cards/{event_key.upper()}.png").status_code == 404
+
+
+# --- The key registry outside requests (mail rendering) -----------------------------------------
+
+
+def test_a_transaction_registers_each_key_once_and_a_rollback_forgets(
+    app, make_organizer, make_event
+):
+    from sqlalchemy import event as sa_event
+
+    event = make_event(make_organizer(), title="Community talk")
+    services.db.session.commit()
+    inserts: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO CARD_RENDERS"):
+            inserts.append(statement)
+
+    engine = services.db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        urls = {services.event_card_url(event) for _ in range(5)}
+        assert len(urls) == 1 and len(inserts) == 1, "one insert for a batch of mails"
+        key = urls.pop().rsplit("/", 1)[1].removesuffix(".png")
+        services.db.session.rollback()
+        assert services.db.session.get(services.CardRender, key) is None
+        services.event_card_url(event)  # a new transaction registers it again
+        services.db.session.commit()
+        assert len(inserts) == 2
+        assert services.db.session.get(services.CardRender, key) is not None
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
