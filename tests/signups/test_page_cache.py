@@ -41,7 +41,11 @@ def _seats(html: str) -> str:
     return match.group(1)
 
 
-def test_a_page_is_rendered_once_then_served_from_memory(client, event, renders) -> None:
+def test_a_page_is_rendered_once_then_served_from_memory(
+    client, event, renders, monkeypatch
+) -> None:
+    # The render-time token is stamped in whole seconds: hold it still for the comparison.
+    monkeypatch.setattr(signup_views, "started_token", lambda slug: "started-token")
     first = client.get(f"/events/{event.slug}")
     second = client.get(f"/events/{event.slug}")
     assert first.status_code == second.status_code == 200
