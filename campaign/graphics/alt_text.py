@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+from .fitting import ELLIPSIS
 from .fonts import strip_missing
 from .kinds_events import countdown_words
-from .layout import ELLIPSIS
 from .plan import (
     ATTENDING_OTHER,
     ATTENDING_SELF,

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from .contrast import parse_colour, to_hex
 from .fonts import load_font
-from .layout import direction_kwargs
+from .measure import direction_kwargs
 from .plan import Box, Plan, ShapeOp, TextOp
 
 SUPERSAMPLE = 3  # shapes are drawn this much larger, then reduced, for smooth edges

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from .columns import Block
 from .contrast import RGB
+from .fitting import FittedText
 from .fonts import BOLD, REGULAR, SEMIBOLD, missing_characters, normalize_text
-from .layout import Block, FittedText, text_width
+from .measure import text_width
 from .pieces import brand_row, qr_panel, realign, stripe
 from .plan import (
     ATTENDING_OTHER,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from .columns import Block, ColumnFit
 from .fonts import REGULAR, SEMIBOLD
-from .layout import Block, ColumnFit, SizeRange
 from .pieces import brand_row, pill_block, pill_shapes, stripe
 from .plan import (
     FACT_LABEL,
@@ -23,6 +23,7 @@ from .plan import (
     role_style,
 )
 from .specs import MythFactCard
+from .typescale import SizeRange
 
 
 def _myth_fact_texts(plan: Plan, spec: MythFactCard) -> tuple[str, str, str, str]:

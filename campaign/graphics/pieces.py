@@ -10,9 +10,11 @@ from typing import Literal
 import segno
 from PIL import Image
 
+from .columns import Block, ColumnFit
 from .contrast import RGB, mix
+from .fitting import FittedText
 from .fonts import BOLD, SEMIBOLD
-from .layout import Block, ColumnFit, FittedText, text_width
+from .measure import text_width
 from .plan import Box, Colours, ImageOp, Plan, ShapeOp, add_text, clean, fit_or_raise, role_style
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The drawing plan: what a card planner decides before anything is drawn.
 
 The op and plan dataclasses, the theme's colours, and the helpers that fit text into boxes
-and turn fitted columns into text ops. Every distance comes from `layout.LAYOUTS`, every
+and turn fitted columns into text ops. Every distance comes from `typescale.LAYOUTS`, every
 colour from the spec's theme (checked by `contrast.validate_theme`).
 """
 
@@ -13,21 +13,12 @@ from typing import Literal
 
 from PIL import Image
 
+from .columns import Block, ColumnDoesNotFit, ColumnFit, fit_column
 from .contrast import RGB, muted, parse_colour
+from .fitting import Align, DoesNotFit, FittedText, TextStyle, fit_text
 from .fonts import missing_characters, normalize_text, strip_missing
-from .layout import (
-    Align,
-    Block,
-    ColumnDoesNotFit,
-    ColumnFit,
-    DoesNotFit,
-    FittedText,
-    PresetLayout,
-    TextStyle,
-    fit_column,
-    fit_text,
-)
 from .specs import CardSpec, Preset
+from .typescale import PresetLayout
 
 # Fixed words drawn on the cards (alt text uses the same constants).
 MYTH_LABEL = "Myth"

@@ -19,7 +19,6 @@ from .draw import RenderReport, TextRun, draw_plan
 from .fonts import font_digest
 from .kinds_events import plan_attending, plan_countdown, plan_event
 from .kinds_facts import plan_myth_fact
-from .layout import LAYOUTS
 from .pieces import QR_BORDER_MODULES
 from .plan import (
     Plan,
@@ -27,6 +26,7 @@ from .plan import (
     theme_colours,
 )
 from .specs import PRESETS, CardSpec, MythFactCard
+from .typescale import LAYOUTS
 
 __all__ = [
     "MAX_PNG_BYTES",
