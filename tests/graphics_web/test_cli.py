@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from campaign.graphics import services
+from campaign.graphics import registry, services
 from campaign.graphics.models import CardRender
 
 
@@ -22,7 +22,8 @@ def fast_render(monkeypatch):
         calls.append((spec.kind, preset))
         return b"\x89PNG\r\n\x1a\nfake"
 
-    monkeypatch.setattr(services, "render_png", fake)
+    monkeypatch.setattr(services, "render_png", fake)  # `flask cards render-all`
+    monkeypatch.setattr(registry, "render_png", fake)  # served_card (GET /cards/<key>.png)
     return calls
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign.graphics import services
+from campaign.graphics import registry, services
 from campaign.graphics.cache import CardStore
 from campaign.graphics.render import MAX_PNG_BYTES
 
@@ -100,7 +100,7 @@ def test_a_key_is_rendered_once_when_many_ask_at_once(app, event_key, monkeypatc
         time.sleep(0.3)  # long enough for every thread to arrive while rendering
         return real(spec, preset)
 
-    monkeypatch.setattr(services, "render_png", slow_render)
+    monkeypatch.setattr(registry, "render_png", slow_render)  # served_card looks it up there
     results: list[bytes] = []
     errors: list[BaseException] = []
     start = threading.Barrier(8)
