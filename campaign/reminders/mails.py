@@ -46,29 +46,14 @@ def queue_reminder(registration: Registration, offset: int, secret_key: str, now
     )  # fmt: skip
 
 
-def queue_reminders(registrations: list[Registration], offset: int, now: datetime) -> int:
-    """The reminder `offset` minutes before the start for each registration, at once."""
-    return mail.enqueue_many(
-        kinds.KIND_REMINDER,
-        now,
-        [
-            {
-                "to_email": r.email,
-                "event_id": r.event_id,
-                "registration_id": r.id,
-                "params": {"offset": offset},
-                "dedupe_key": reminder_key(r.id, offset),
-            }
-            for r in registrations
-        ],
-    )
-
-
-def skip_reminders(
-    registrations: list[Registration], offset: int, now: datetime, reason: str
+def queue_reminders(
+    registrations: list[Registration], offset: int, now: datetime, *, skipped: str | None = None
 ) -> int:
-    """Record reminders that fell due while nothing was running and are now too late to be
-    useful: kept in the outbox as withdrawn, so they are decided (and reported) once."""
+    """The reminder `offset` minutes before the start for each registration, at once.
+
+    skipped: the reason these reminders are recorded instead of sent (found too late to be
+    useful): kept in the outbox as withdrawn, so they are decided and reported once.
+    """
     return mail.enqueue_many(
         kinds.KIND_REMINDER,
         now,
@@ -82,7 +67,7 @@ def skip_reminders(
             }
             for r in registrations
         ],
-        withdrawn=reason,
+        withdrawn=skipped,
     )
 
 

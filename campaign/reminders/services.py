@@ -154,7 +154,9 @@ def enqueue_due_reminders(
                     f"skipped: due {due_at:%Y-%m-%d %H:%M} UTC and more than "
                     f"{describe_offset(int(grace.total_seconds() // 60))} late when found"
                 )
-                report.skipped_late += mails.skip_reminders(registrations, int(offset), now, reason)
+                report.skipped_late += mails.queue_reminders(
+                    registrations, int(offset), now, skipped=reason
+                )
                 continue
             queued += mails.queue_reminders(registrations, int(offset), now)
         db.session.commit()
