@@ -17,6 +17,20 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+def site_env(tmp: str, **settings: str) -> dict[str, str]:
+    """The environment of an app on a fresh SQLite database and instance folder in tmp
+    (the folder is created), with extra CAMPAIGN_* settings."""
+    Path(f"{tmp}/instance").mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "CAMPAIGN_ENV": "development",
+        "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
+        "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
+        **{f"CAMPAIGN_{name}": value for name, value in settings.items()},
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -180,22 +180,14 @@ def _get(url: str) -> bytes:
 def cache_row(runs: int) -> tuple[str, str, str, str, bool]:
     """An event's og card served by the app under gunicorn (as in production), once
     rendered, against rendering the same card cold in this process."""
-    import os
     import re
     import tempfile
 
-    from bench._common import gunicorn
+    from bench._common import gunicorn, site_env
     from bench.registration import _seed
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "CAMPAIGN_ENV": "development",
-            "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-            "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
-            "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
-        }
-        Path(f"{tmp}/instance").mkdir()
+        env = site_env(tmp)
         slug = _seed(env)
         with gunicorn("campaign:create_app()", env) as url:
             page = _get(f"{url}/events/{slug}").decode()

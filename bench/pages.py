@@ -13,7 +13,6 @@ throughputs. Target: >= 0.5x.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import Server, gunicorn, print_table
+from bench._common import Server, gunicorn, print_table, site_env
 from bench.registration import _seed
 
 TARGET = 0.5
@@ -83,14 +82,7 @@ def main() -> list[tuple[str, str, str, str, bool]]:
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "CAMPAIGN_ENV": "development",
-            "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-            "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
-            "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
-        }
-        Path(f"{tmp}/instance").mkdir()
+        env = site_env(tmp)
         slug = _seed(env)
         pages = {"event": f"/events/{slug}", "events": "/events"}
         with gunicorn("campaign:create_app()", env) as app_url:

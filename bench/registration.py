@@ -23,7 +23,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import REPO, VENV_BIN, gunicorn, print_table
+from bench._common import REPO, VENV_BIN, gunicorn, print_table, site_env
 
 TARGET = 0.5
 
@@ -144,20 +144,10 @@ def main() -> list[tuple[str, str, str, str, bool]]:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    import os
     import statistics
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "CAMPAIGN_ENV": "development",
-            "CAMPAIGN_SECRET_KEY": "bench-secret-key-" + "x" * 32,
-            "CAMPAIGN_DATABASE_URL": f"sqlite:///{tmp}/campaign.sqlite3",
-            "CAMPAIGN_INSTANCE_PATH": f"{tmp}/instance",
-            "CAMPAIGN_SIGNUP_MIN_SECONDS": "0",
-            "CAMPAIGN_RATELIMIT_ENABLED": "false",
-        }
-        Path(f"{tmp}/instance").mkdir()
+        env = site_env(tmp, SIGNUP_MIN_SECONDS="0", RATELIMIT_ENABLED="false")
         slug = _seed(env)
         seeded = _count_registrations(f"{tmp}/campaign.sqlite3")
         base_env = {**env, "BASELINE_DATABASE_URL": f"sqlite:///{tmp}/baseline.sqlite3"}
