@@ -35,8 +35,7 @@ def test_no_registration_answered_with_success_is_lost(
     answers: list[tuple[str, int | str]] = []  # (email, status code or exception name)
     lock = threading.Lock()
 
-    def stream(client: int) -> None:
-        registrant = Registrant(site)
+    def stream(registrant: Registrant, client: int) -> None:
         try:
             for n in range(PER_CLIENT):
                 email = f"p{client}-{n}@example.org"
@@ -53,8 +52,10 @@ def test_no_registration_answered_with_success_is_lost(
         master = site.server.process.pid
         before = workers_of(master)
         assert len(before) == 4
+        # Every browser has its page before the kill: only registrations are in flight then.
+        registrants = [Registrant(site) for _ in range(CLIENTS)]
         with ThreadPoolExecutor(CLIENTS) as pool:
-            running = [pool.submit(stream, n) for n in range(CLIENTS)]
+            running = [pool.submit(stream, r, n) for n, r in enumerate(registrants)]
             deadline = time.monotonic() + 60
             while len(answers) < CLIENTS * PER_CLIENT // 4 and time.monotonic() < deadline:
                 time.sleep(0.02)
