@@ -1,17 +1,20 @@
 """The baseline for bench/registration.py: a bare Flask-SQLAlchemy insert route.
 
-Same database settings as the app (SQLite WAL, busy timeout, synchronous=NORMAL).
+Same database settings as the app (SQLite WAL, busy timeout, synchronous=NORMAL; or the
+same PostgreSQL server). For the full visit, `/page/form` renders a page of BASELINE_FORM_BYTES
+(bench/templates/page.html) and `/done` a short one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 
-from flask import Flask, redirect, request
+from flask import Flask, redirect, render_template, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,28 +32,52 @@ class Row(db.Model):
 
 
 def create_app() -> Flask:
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BASELINE_DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    app = Flask(__name__, template_folder=str(Path(__file__).with_name("templates")))
+    url = os.environ["BASELINE_DATABASE_URL"]
+    is_sqlite = url.startswith("sqlite")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if is_sqlite:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     db.init_app(app)
     with app.app_context():
         engine = db.engine
 
-        @event.listens_for(engine, "connect")
-        def pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+        if is_sqlite:
+
+            @event.listens_for(engine, "connect")
+            def pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
 
         # Another worker may create the table at the same moment.
-        with contextlib.suppress(OperationalError):
+        with contextlib.suppress(DBAPIError):
             db.create_all()
+        # No connection kept from here: a preloading gunicorn forks its workers after this.
+        engine.dispose()
 
     @app.get("/healthz")
     def healthz() -> str:
         return "ok"
+
+    size = int(os.environ.get("BASELINE_FORM_BYTES", "14000"))
+
+    @app.get("/page/<name>")
+    def page(name: str) -> str:
+        return render_template("page.html", title=name, paragraphs=paragraphs)
+
+    with app.test_request_context("/page/form"):
+        empty = len(render_template("page.html", title="form", paragraphs=[]))
+        one = len(render_template("page.html", title="form", paragraphs=["x" * 80]))
+    paragraphs = ["x" * 80] * max(0, (size - empty) // max(1, one - empty))
+
+    @app.get("/done")
+    def done() -> str:
+        return render_template("page.html", title="done", paragraphs=paragraphs[:10])
 
     @app.post("/insert")
     def insert():  # type: ignore[no-untyped-def]

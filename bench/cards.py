@@ -3,11 +3,15 @@
 Rows, all measured in this run:
 - cold render + PNG encode of a myth/fact card per preset vs bare Pillow writing the
   same strings with the same font into an image of the same size and saving a PNG
-  (target <= 1.5x);
+  (target <= 1.5x). Since issue 14 the card also draws its labels ("Fact", "Myth"), the
+  "Source:" prefix and its address: the bare side writes those strings too, and nothing
+  else (no panels, pills, icons, motif or fitting: those are what the ratio prices);
 - a cached card served over HTTP by the app under gunicorn (GET /cards/<key>.png on a
   fresh connection each, as a link-preview fetcher does) vs its cold render (target >= 20x
   faster);
-- the largest PNG per preset over the card kinds (target <= 300 KB, informational).
+- the largest PNG per preset over the card kinds (target <= 300 KB, informational);
+- a cold flyer (300 dpi, Letter and A4) rendered and saved as PDF vs the cold story-size
+  event card rendered and saved as PNG (target < 3x), and the PDF's size (<= 2 MB).
 
     .venv/bin/python bench/cards.py [--runs 5]
 """
@@ -29,20 +33,22 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import REPO, print_table
-from campaign.graphics import layout as card_layout
-from campaign.graphics import render as card_render
-from campaign.graphics.specs import (
+from campaign import cardrender as card_render
+from campaign.cardrender import (
     PRESETS,
     AttendingCard,
     CountdownCard,
     EventCard,
+    FlyerCard,
     MythFactCard,
 )
+from campaign.cardrender.text import measure
 
 FONT = REPO / "assets/fonts/inter/Inter-Regular.otf"
 RENDER_TARGET = 1.5
 CACHE_TARGET = 20.0
 SIZE_LIMIT = 300 * 1024
+FLYER_TARGET = 3.0
 
 
 def _myth_fact() -> MythFactCard:
@@ -55,6 +61,7 @@ def _myth_fact() -> MythFactCard:
         disclaimer="Educational content, not medical advice. Talk to a healthcare provider.",
         campaign_name="National Ketamine Day",
         hashtag="#NationalKetamineDay",
+        address=f"ketamineday.example.org/facts/{item['slug']}",
     )
 
 
@@ -115,7 +122,7 @@ def _paired(first, second, runs: int) -> tuple[float, float]:  # type: ignore[no
 def _cold(spec, preset: str) -> bytes:  # type: ignore[no-untyped-def]
     """Render and encode with the layout caches emptied (loaded font files are kept)."""
     card_render.plan_card.cache_clear()
-    card_layout.clear_caches()
+    measure.clear_caches()
     return card_render.encode_png(card_render.render(spec, preset))
 
 
@@ -123,7 +130,7 @@ def _bare(texts: list[str], size: tuple[int, int]) -> bytes:
     image = Image.new("RGB", size, (11, 37, 64))
     draw = ImageDraw.Draw(image)
     y = 40
-    for text, px in zip(texts, (48, 48, 24, 24, 24, 24), strict=False):
+    for text, px in zip(texts, (48, 48, 24, 24, 24, 24, 24, 24, 24), strict=False):
         font = ImageFont.truetype(str(FONT), px)
         draw.text((40, y), text, font=font, fill=(255, 255, 255))
         y += px + 20
@@ -134,8 +141,9 @@ def _bare(texts: list[str], size: tuple[int, int]) -> bytes:
 
 def render_rows(runs: int) -> list[tuple[str, str, str, str, bool]]:
     spec = _myth_fact()
-    texts = [spec.myth, spec.fact, spec.source_title, spec.disclaimer, spec.campaign_name,
-             spec.hashtag]  # fmt: skip
+    texts = [spec.fact, spec.myth, spec.label("fact"), spec.label("myth"),
+             f"{spec.label('source')} {spec.source_title}", spec.disclaimer, spec.address,
+             spec.campaign_name, spec.hashtag]  # fmt: skip
     rows = []
     for preset_name, preset in PRESETS.items():
         project, bare = _paired(
@@ -216,19 +224,65 @@ def _event_spec(env: dict[str, str], slug: str) -> EventCard:
         from campaign import create_app
         from campaign.events.models import Event
         from campaign.extensions import db
-        from campaign.graphics import services as graphics
+        from campaign.graphics.services.cardspecs import event_spec
 
         app = create_app()
         with app.app_context():
             event = db.session.scalars(db.select(Event).where(Event.slug == slug)).one()
-            return graphics.event_spec(event)
+            return event_spec(event)
+
+
+def _flyer() -> FlyerCard:
+    event = _specs()[1]
+    return FlyerCard(
+        title=event.title,
+        when_text="Fri 25 Dec 2026, 18:00–20:00 EST",
+        place_text=event.place_text,
+        campaign_name=event.campaign_name,
+        hashtag=event.hashtag,
+        url_for_qr=event.url_for_qr,
+        disclaimer="Educational content, not medical advice. Talk to a healthcare provider.",
+        summary="An evening talk with a psychiatrist and a patient advocate, then questions.",
+        place_detail="10 Grand Army Plaza, Brooklyn, New York",
+    )
+
+
+def _cold_flyer(spec: FlyerCard, paper: str) -> bytes:
+    """Render and encode a flyer with the layout caches emptied (loaded fonts are kept)."""
+    measure.clear_caches()
+    return card_render.encode_pdf(card_render.render_flyer(spec, paper))
+
+
+def flyer_rows(runs: int) -> list[tuple[str, str, str, str, bool]]:
+    story = _specs()[1]
+    flyer = _flyer()
+    rows = []
+    for paper, size in card_render.PAPERS.items():
+        project, card = _paired(
+            lambda p=paper: _cold_flyer(flyer, p), lambda: _cold(story, "story"), runs
+        )
+        ratio = project / card
+        pdf = len(_cold_flyer(flyer, paper))
+        rows.append((
+            f"cold flyer PDF, {paper} {size.width}x{size.height} vs story card",
+            f"{ratio:.2f}x", f"<{FLYER_TARGET}x",
+            f"({project * 1000:.0f} ms vs story event card {card * 1000:.0f} ms; "
+            f"PDF {pdf / 1024:.0f} KB)",
+            ratio < FLYER_TARGET and pdf <= card_render.MAX_PDF_BYTES,
+        ))  # fmt: skip
+    return rows
 
 
 def main() -> list[tuple[str, str, str, str, bool]]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    return [*render_rows(args.runs), cache_row(args.runs), *size_rows()]
+    return [
+        *render_rows(args.runs),
+        cache_row(args.runs),
+        *size_rows(),
+        *flyer_rows(max(3, args.runs // 3)),
+    ]
 
 
 if __name__ == "__main__":

@@ -158,7 +158,8 @@ def _seed(count: int, rounds: int) -> list[tuple[int, datetime]]:
 
 def project_round(count: int, due: datetime) -> float:
     """Seconds for run_reminders + run_delivery to get `count` reminders to the server."""
-    from campaign.reminders.jobs import run_delivery, run_reminders
+    from campaign.mail.jobs import run_delivery
+    from campaign.reminders.jobs import run_reminders
 
     started = time.perf_counter()
     queued = run_reminders(due)["reminders"]
@@ -179,7 +180,7 @@ def prebuilt_messages(event_id: int, sender: str, now: datetime) -> list[Any]:
     from sqlalchemy import select
 
     from campaign.extensions import db
-    from campaign.mail.delivery import build_message
+    from campaign.mail.mime import build_message
     from campaign.mail.models import OutboxMessage
 
     rows = db.session.scalars(

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import print_table
 
-BENCHMARKS = ("registration", "reminders", "cards", "pages", "scale")
+BENCHMARKS = ("registration", "reminders", "throttled", "cards", "pages", "api", "scale")
 
 
 def main() -> int:

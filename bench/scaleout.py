@@ -4,7 +4,8 @@ Started here, all on loopback: a fresh PostgreSQL database (created with psycopg
 autocommit, dropped afterwards), two gunicorn instances on different ports as if behind
 one proxy (PROXY_COUNT=1: the client address comes from X-Forwarded-For), rate limits in
 Redis (CAMPAIGN_RATELIMIT_STORAGE_URI, its database flushed first), an SMTP server
-(aiosmtpd) and two `flask scheduler` processes delivering to it.
+(aiosmtpd) and two `flask scheduler` processes delivering to it. Every process has its
+own instance folder, as separate hosts would: nothing may depend on one host's disk.
 
 Checked:
 1. The sign-up limit is shared: with 5 per minute, one client address gets five 303s and
@@ -14,6 +15,9 @@ Checked:
 3. No mail twice: the event is moved so that its reminder falls due; both schedulers
    queue and deliver; every expected message arrives once (Message-IDs counted at the
    SMTP server) and nothing else arrives.
+4. Uploads reach every host: an admin uploads a logo through instance A; the event card
+   instance B's page points at is drawn by B with the logo (the same bytes as A draws,
+   where the upload came in) and differs from the card before the upload.
 
     .venv/bin/python bench/scaleout.py [--people 60] [--redis-db 12]
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import html
+import io
 import json
 import os
 import re
@@ -70,11 +75,13 @@ def _psycopg_url(url: str) -> str:
 
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
-    """A scratch database on the local server, dropped afterwards."""
+    """A scratch database on the local server, dropped afterwards (its name starts with
+    BENCH_DATABASE_PREFIX, default campaign)."""
     admin = _psycopg_url(
         os.environ.get("TEST_DATABASE_URL") or os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
     )
-    name = f"campaign_scaleout_{uuid.uuid4().hex[:12]}"
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "campaign")
+    name = f"{prefix}_scaleout_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -159,11 +166,14 @@ def python(env: dict[str, str], script: str) -> str:
 
 
 @contextlib.contextmanager
-def schedulers(env: dict[str, str], logs: list[Path]) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`flask --app campaign scheduler` once per log file; stopped with SIGTERM after."""
+def schedulers(
+    runs: list[tuple[dict[str, str], Path]],
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`flask --app campaign scheduler` once per (environment, log file); stopped with
+    SIGTERM after."""
     started: list[subprocess.Popen[bytes]] = []
     try:
-        for log in logs:
+        for env, log in runs:
             with log.open("wb") as out:
                 started.append(
                     subprocess.Popen(
@@ -205,7 +215,9 @@ with app.app_context():
                         disclaimer="Educational content, not medical advice.")
     db.session.add(campaign)
     db.session.flush()
-    organizer = create_organizer("organizer@example.org", "Organizer", "a long password here")
+    organizer = create_organizer(
+        "organizer@example.org", "Organizer", "a long password here", is_admin=True
+    )
     start = utcnow().replace(microsecond=0) + timedelta(days=3)
     for slug, capacity in (("the-busy-event", %(seats)d), ("the-other-event", None)):
         db.session.add(Event(
@@ -292,7 +304,6 @@ def sign_up(opened_on: str, posted_to: str, slug: str, email: str, address: str)
         response = browser.post(
             f"{posted_to}/events/{slug}/register",
             data={
-                "csrf_token": hidden(page.text, "csrf_token"),
                 "started": hidden(page.text, "started"),
                 "ref": "",
                 "website": "",
@@ -340,15 +351,24 @@ def run(args: argparse.Namespace, checks: Checks) -> None:
         SMTPServer() as smtp,
     ):
         tmp = Path(tmp_name)
-        instance = tmp / "instance"
-        instance.mkdir()
-        env = site_env(instance, database_url, redis_url, smtp.port)
+        # One instance folder per process, as on separate hosts.
+        envs = {}
+        for name in ("setup", "web-a", "web-b", "scheduler-1", "scheduler-2"):
+            instance = tmp / f"instance-{name}"
+            instance.mkdir()
+            envs[name] = site_env(instance, database_url, redis_url, smtp.port)
+        env = envs["setup"]
         flask(env, "db", "upgrade")
         python(env, SEED % {"seats": SEATS, "offset": REMINDER_MINUTES})
         with (
-            gunicorn(env, tmp / "web-a.log", workers=2) as web_a,
-            gunicorn(env, tmp / "web-b.log", workers=2) as web_b,
-            schedulers(env, [tmp / "scheduler-1.log", tmp / "scheduler-2.log"]) as procs,
+            gunicorn(envs["web-a"], tmp / "web-a.log", workers=2) as web_a,
+            gunicorn(envs["web-b"], tmp / "web-b.log", workers=2) as web_b,
+            schedulers(
+                [
+                    (envs["scheduler-1"], tmp / "scheduler-1.log"),
+                    (envs["scheduler-2"], tmp / "scheduler-2.log"),
+                ]
+            ) as procs,
         ):
             webs: list[Server] = [web_a, web_b]
             print(
@@ -436,6 +456,9 @@ def run(args: argparse.Namespace, checks: Checks) -> None:
             )
             for process in procs:
                 checks.check(process.poll() is None, f"scheduler {process.pid} still running")
+
+            # 4. A logo uploaded through A is on the cards B draws.
+            check_logo_everywhere(checks, web_a.url, web_b.url, tmp)
         logs = {p.name: p.read_text(errors="replace") for p in tmp.glob("*.log")}
         for name in ("scheduler-1.log", "scheduler-2.log"):
             text = logs.get(name, "")
@@ -445,6 +468,63 @@ def run(args: argparse.Namespace, checks: Checks) -> None:
         problems = [name for name, text in logs.items() if "Traceback" in text]
         checks.check(not problems, f"no traceback in the server and scheduler logs {problems}")
     print(f"run took {time.monotonic() - started:.0f} s")
+
+
+def _card_key(page: str) -> str:
+    match = re.search(r"/cards/([0-9a-f]{32})\.png", page)
+    if match is None:
+        raise RuntimeError("the event page points at no card")
+    return match.group(1)
+
+
+def _logo_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (240, 120), (200, 30, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+def check_logo_everywhere(checks: Checks, web_a: str, web_b: str, tmp: Path) -> None:
+    """Upload a logo through A as the admin; B's event card must carry it."""
+    page = "/events/the-other-event"
+    before = _card_key(requests.get(web_b + page, timeout=60).text)
+    with requests.Session() as admin:
+        login = admin.get(f"{web_a}/manage/login", timeout=60).text
+        answer = admin.post(
+            f"{web_a}/manage/login",
+            data={
+                "csrf_token": hidden(login, "csrf_token"),
+                "email": "organizer@example.org",
+                "password": "a long password here",
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        theme = admin.get(f"{web_a}/manage/theme", timeout=60).text
+        upload = admin.post(
+            f"{web_a}/manage/theme/logo",
+            data={"csrf_token": hidden(theme, "csrf_token")},
+            files={"logo": ("logo.png", _logo_png(), "image/png")},
+            allow_redirects=False,
+            timeout=60,
+        )
+    checks.check(
+        answer.status_code == 302 and upload.status_code == 303,
+        f"admin signed in on A ({answer.status_code}) and uploaded a logo ({upload.status_code})",
+    )
+    after = _card_key(requests.get(web_b + page, timeout=60).text)
+    drawn_by_b = requests.get(f"{web_b}/cards/{after}.png", timeout=120)
+    drawn_by_a = requests.get(f"{web_a}/cards/{after}.png", timeout=120)
+    b_has_logo = any((tmp / "instance-web-b" / "uploads" / "logo").glob("*"))
+    checks.check(
+        after != before
+        and drawn_by_b.status_code == drawn_by_a.status_code == 200
+        and drawn_by_b.content == drawn_by_a.content
+        and b_has_logo,
+        "a logo uploaded through A is on the card B draws (same PNG as A's, "
+        f"B cached the upload from the database: {b_has_logo})",
+    )
 
 
 def json_of(text: str) -> dict:

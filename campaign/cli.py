@@ -1,16 +1,30 @@
-"""Flask commands: create-organizer, seed-demo, seed-scale."""
+"""Flask commands: create-organizer, seed-demo, seed-scale, devserver, scheduler, jobs run,
+mail deliver (and, from graphics, cards)."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
+from typing import cast
 
 import click
 from flask import Flask, current_app
+from werkzeug.local import LocalProxy
 
 from campaign.extensions import db
 
 
+def _app() -> Flask:
+    """The app itself behind current_app, for code that outlives the command's app context
+    (the scheduler's threads, the development server)."""
+    proxy = cast("LocalProxy[Flask]", current_app)
+    return proxy._get_current_object()
+
+
 def init_app(app: Flask) -> None:
+    """Add every command to `flask --app campaign`."""
     app.cli.add_command(create_organizer)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)
@@ -139,9 +153,10 @@ def mail_group() -> None:
 @mail_group.command("deliver")
 def mail_deliver() -> None:
     """Deliver what is queued in the outbox now, once (the scheduler does it continuously)."""
-    from campaign.reminders.jobs import run_delivery
+    from campaign.mail.jobs import run_delivery
 
-    result = run_delivery()
+    with _stop_deliveries_on_signal():
+        result = run_delivery()
     click.echo(f"Sent {result['sent']}, failed {result['failed']}, to retry {result['retried']}.")
 
 
@@ -150,12 +165,15 @@ def scheduler() -> None:
     """Run the scheduler: deliver mail, queue reminders, housekeeping. Stop with Ctrl-C."""
     import logging
 
-    from campaign.reminders.jobs import run_scheduler
+    from campaign.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # APScheduler says "Running job" every few seconds; our jobs log what they did.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        run_scheduler(_app())
+    except ValueError as exc:  # a setting it cannot run with (SCHEDULER_ID)
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("jobs")
@@ -164,60 +182,52 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("run")
-@click.argument("name", type=click.Choice(["deliver", "reminders", "housekeeping"]))
+@click.argument(
+    "name", type=click.Choice(["deliver", "reminders", "notifications", "housekeeping"])
+)
 def jobs_run(name: str) -> None:
     """Run the job NAME once and print what it did."""
-    from campaign.reminders.jobs import JOBS, run_job
+    from campaign.scheduler import JOBS, run_job
 
     job = next(j for j in JOBS if j.name == name)
-    result = run_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+    with _stop_deliveries_on_signal():
+        result = run_job(_app(), job)
     if result is None:
         raise click.ClickException(f"job {name} failed; see the log")
     click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
 
 
+@contextlib.contextmanager
+def _stop_deliveries_on_signal() -> Iterator[None]:
+    """Ctrl-C or SIGTERM during a job run by hand stops it as it stops the scheduler: a
+    delivery finishes the message it is sending, records it and gives the rest of its
+    batch back at once (not after the lease). A second signal stops at once."""
+    from campaign.mail import delivery
+
+    def stop(signum: int, _frame: object) -> None:
+        if delivery.stop_requested():
+            raise KeyboardInterrupt
+        click.echo("Stopping after the message being sent (again to stop at once).", err=True)
+        delivery.request_stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @click.command("devserver")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-scheduler", is_flag=True, help="Do not start the scheduler process.")
 def devserver(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the app for development with one scheduler beside it (make run).
 
+    Links in mail, calendars and cards point at this server unless BASE_URL is set.
     Not for production: there, run gunicorn and `flask --app campaign scheduler`.
     """
-    import os
-    import subprocess
-    import sys
+    from campaign.core import devserver as runner
 
-    from werkzeug.serving import run_simple
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    url = f"http://{host}:{port}"
-    scheduler_process = None
-    if not no_scheduler:
-        scheduler_process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "campaign", "scheduler"],
-            env=os.environ.copy(),
-        )
-    mail_dir = app.config.get("MAIL_FILE_DIR") or os.path.join(app.instance_path, "mail")
-    backend = app.config["MAIL_BACKEND"]
-    click.echo(
-        f"\n  Campaign site:   {url}/\n"
-        f"  Organizer side:  {url}/manage/\n"
-        f"  Mail:            {backend} backend"
-        + (f", written to {mail_dir}" if backend == "file" else "")
-        + "\n"
-        "  No organizer yet? Create the first admin in another terminal:\n"
-        "    .venv/bin/flask --app campaign create-organizer --email you@example.org --admin\n"
-        "  Press Ctrl-C to stop the server and the scheduler.\n"
-    )
-    try:
-        # Not app.run(): Flask refuses to block inside a `flask` command.
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-    finally:
-        if scheduler_process is not None:
-            scheduler_process.terminate()
-            try:
-                scheduler_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                scheduler_process.kill()
+    runner.serve(_app(), host, port, with_scheduler=not no_scheduler)

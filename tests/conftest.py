@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Generator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,88 @@ from sqlalchemy import create_engine, text
 
 from campaign import create_app
 from campaign.campaigns.models import Campaign
+from campaign.config import DEFAULTS
 from campaign.core.timeutil import local_to_utc, utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers import services as organizer_services
 from campaign.organizers.models import Organizer
+from tests.support import parallel
+from tests.support.client import IsolatedClient
+from tests.support.i18n import (
+    CATALOGS,
+    PSEUDO_LOCALE,
+    RTL_PSEUDO_LOCALE,
+    write_pseudo_catalog,
+    write_rtl_pseudo_catalog,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 _schema_ready: set[str] = set()
+MAX_WORKERS = 8
+_WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, give this worker a PostgreSQL database of its own (see
+    tests/support/parallel.py): TEST_DATABASE_URL then names it for the rest of the run."""
+    shared = os.environ.get("TEST_DATABASE_URL")
+    worker = parallel.worker_id()
+    if not shared or not worker:
+        return
+    own = parallel.worker_database_url(shared, worker)
+    parallel.create_database(shared, own)
+    config.stash[_WORKER_DATABASE] = (shared, own)
+    os.environ["TEST_DATABASE_URL"] = own
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the worker's own database and give TEST_DATABASE_URL back its first value.
+
+    Here rather than at unconfigure: xdist stops a worker soon after its session ends."""
+    config = session.config
+    databases = config.stash.get(_WORKER_DATABASE, None)
+    if databases is None:
+        return
+    shared, own = databases
+    os.environ["TEST_DATABASE_URL"] = shared
+    if parallel.restart_lock_wanted():
+        with parallel.server_lock(_shared_temp(config), exclusive=False):
+            parallel.drop_database(shared, own)
+    else:
+        parallel.drop_database(shared, own)
+
+
+def _shared_temp(config: pytest.Config) -> Path:
+    """The temporary directory every xdist worker of this run sees (the parent of its own)."""
+    return Path(config.option.basetemp).parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Under pytest-xdist with the PostgreSQL restart test on, each test (with its fixtures'
+    set-up and tear-down) runs under the server lock: shared, or exclusive for that test."""
+    if not parallel.restart_lock_wanted():
+        return (yield)
+    exclusive = item.get_closest_marker(parallel.RESTARTS_POSTGRES) is not None
+    with parallel.server_lock(_shared_temp(item.config), exclusive=exclusive):
+        return (yield)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per CPU, at most MAX_WORKERS (each may start a Chromium, a
+    gunicorn with four workers and a database); PYTEST_XDIST_AUTO_NUM_WORKERS overrides."""
+    wanted = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        return int(wanted)
+    # The CPUs this process may use (Linux), else all of them.
+    usable = getattr(os, "sched_getaffinity", None)
+    cpus = len(usable(0)) if usable else os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
 
 
 def postgres_url() -> str | None:
@@ -76,6 +150,44 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="session")
+def pseudo_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the pseudo-locale's catalog (tests/support/i18n.py)."""
+    return write_pseudo_catalog(tmp_path_factory.mktemp("pseudo-catalog"))
+
+
+@pytest.fixture
+def pseudo_locale(app_config: dict[str, Any], pseudo_catalogs: Path) -> str:
+    """Offer PSEUDO_LOCALE, whose catalog wraps every message in ⟦ ⟧, beside the shipped
+    ones; ask for it before `app` or `client`. Returns the locale code (for ?lang=)."""
+    app_config["BABEL_TRANSLATION_DIRECTORIES"] = f"{CATALOGS};{pseudo_catalogs}"
+    app_config["LANGUAGES"] = [*DEFAULTS["LANGUAGES"], PSEUDO_LOCALE]
+    return PSEUDO_LOCALE
+
+
+def rtl_locale_config(catalogs: Path) -> dict[str, Any]:
+    """The config that offers RTL_PSEUDO_LOCALE (catalogs: write_rtl_pseudo_catalog's folder)
+    beside the shipped locales."""
+    return {
+        "BABEL_TRANSLATION_DIRECTORIES": f"{CATALOGS};{catalogs}",
+        "LANGUAGES": [*DEFAULTS["LANGUAGES"], RTL_PSEUDO_LOCALE],
+    }
+
+
+@pytest.fixture(scope="session")
+def rtl_pseudo_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the right-to-left test locale's catalog (tests/support/i18n.py)."""
+    return write_rtl_pseudo_catalog(tmp_path_factory.mktemp("rtl-pseudo-catalog"))
+
+
+@pytest.fixture
+def rtl_locale(app_config: dict[str, Any], rtl_pseudo_catalogs: Path) -> str:
+    """Offer the right-to-left test locale beside the shipped ones; ask for it before `app`
+    or `client`. Returns its code (for ?lang=)."""
+    app_config.update(rtl_locale_config(rtl_pseudo_catalogs))
+    return RTL_PSEUDO_LOCALE
+
+
 def _reset_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
@@ -91,25 +203,10 @@ def _reset_database(app: Flask) -> None:
                     conn.execute(table.delete())
 
 
-class IsolatedClient(FlaskClient):
-    """A test client whose requests never see `g` left over from earlier requests.
-
-    The `app` fixture keeps one app context open so tests can use the database, and
-    Flask reuses an open app context for requests: without this, the signed-in user
-    cached in `g` would survive from one request (or client) to the next.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        from flask import g
-
-        for name in list(vars(g)):
-            delattr(g, name)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    """A fresh app on an empty schema."""
+    """A fresh app on an empty schema, whose test clients run each request as a real server
+    does (tests/support/client.py)."""
     Path(app_config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     application = create_app(app_config)
     application.test_client_class = IsolatedClient
@@ -205,6 +302,30 @@ def make_event(app: Flask, campaign: Campaign) -> Callable[..., Event]:
         return event
 
     return make
+
+
+class Clock:
+    """time.time() under a test's control (see the `clock` fixture)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Freeze time.time() (rate-limit windows, form tokens) and move it with advance().
+
+    Database timestamps come from datetime and are not moved.
+    """
+    fake = Clock()
+    monkeypatch.setattr(time, "time", fake)
+    return fake
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:

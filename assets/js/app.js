@@ -11,7 +11,27 @@
     }
   });
 
-  // Copy buttons: <button data-copy="#selector">.
+  // A form marked data-submit-once goes once: a double click does not send a second copy
+  // (whose one-time form token would already be used). It re-arms after a few seconds, in
+  // case the first copy was lost, and when the page is shown again with Back.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-submit-once")) return;
+    if (form.hasAttribute("data-sent")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "");
+    setTimeout(function () { form.removeAttribute("data-sent"); }, 8000);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      form.removeAttribute("data-sent");
+    });
+  });
+
+  // Copy buttons: <button data-copy="#selector" data-copied="Copied">, the word shown once
+  // copied written by the server in the page's language.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
     if (!button) return;
@@ -20,7 +40,7 @@
     var text = source.value !== undefined ? source.value : source.textContent;
     var done = function () {
       var original = button.textContent;
-      button.textContent = "Copied";
+      button.textContent = button.getAttribute("data-copied") || "Copied";
       setTimeout(function () { button.textContent = original; }, 2000);
     };
     if (navigator.clipboard && window.isSecureContext) {
@@ -31,7 +51,8 @@
     }
   });
 
-  // Live countdown: the server renders "N days to go"; this keeps it right past midnight.
+  // Live countdown: the server renders "N days to go" in the page's language; this keeps it
+  // right past midnight.
   var countdown = document.querySelector("[data-countdown]");
   if (countdown) {
     var target = countdown.getAttribute("data-countdown");
@@ -44,9 +65,21 @@
       var days = Math.round((Date.parse(target + "T00:00:00Z") - Date.parse(today + "T00:00:00Z")) / 86400000);
       var value = countdown.querySelector(".countdown__value");
       if (!value) return;
-      if (days > 1) value.innerHTML = '<span class="countdown__number">' + days + "</span> days to go";
-      else if (days === 1) value.innerHTML = '<span class="countdown__number">1</span> day to go';
-      else if (days === 0) value.textContent = "It's today!";
+      // The page's language: its texts (data-text-*, "#" standing for the number) and plural rule.
+      var lang = document.documentElement.lang || "en";
+      if (days > 0) {
+        var form = "other";
+        try { form = new Intl.PluralRules(lang).select(days) === "one" ? "one" : "other"; } catch (e) { form = days === 1 ? "one" : "other"; }
+        var text = countdown.getAttribute("data-text-" + form) || "#";
+        var number = document.createElement("span");
+        number.className = "countdown__number";
+        number.textContent = new Intl.NumberFormat(lang).format(days);
+        var parts = text.split("#");
+        value.textContent = "";
+        value.appendChild(document.createTextNode(parts[0]));
+        value.appendChild(number);
+        value.appendChild(document.createTextNode(parts.slice(1).join("#")));
+      } else if (days === 0) value.textContent = countdown.getAttribute("data-text-today") || "";
     };
     update();
     setInterval(update, 60000);

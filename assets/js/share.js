@@ -19,6 +19,13 @@
     status._clear = window.setTimeout(function () { status.textContent = ""; }, 4000);
   }
 
+  // The words this file shows come from the page (data-text-* on the share tools, written in
+  // the page's language by the server); the English is only a fallback.
+  function text(element, name, fallback) {
+    var root = element.closest("[data-share-root]");
+    return (root && root.getAttribute("data-text-" + name)) || fallback;
+  }
+
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
       return navigator.clipboard.writeText(text);
@@ -49,9 +56,9 @@
       var label = button.getAttribute("data-label") || button.textContent;
       button.setAttribute("data-label", label);
       copyText(source.textContent.trim()).then(function () {
-        button.textContent = "Alt text copied";
+        button.textContent = text(button, "alt-copied", "Alt text copied");
         button.classList.add("is-done");
-        announce(button, "Alt text copied to the clipboard.");
+        announce(button, text(button, "alt-copied-status", "Alt text copied to the clipboard."));
         window.setTimeout(function () {
           button.textContent = label;
           button.classList.remove("is-done");
@@ -59,7 +66,8 @@
       }, function () {
         var details = source.closest("details");
         if (details) details.open = true;
-        announce(button, "Copying is blocked here: select the alt text below and copy it.");
+        announce(button, text(button, "copy-blocked",
+          "Copying is blocked here: select the alt text below and copy it."));
       });
     });
   });
@@ -98,7 +106,8 @@
           return withLink();
         }, withLink).catch(function (error) {
           if (error && error.name === "AbortError") return;
-          announce(button, "Sharing did not work here. Use a link below or download the card.");
+          announce(button, text(button, "share-failed",
+            "Sharing did not work here. Use a link below or download the card."));
         });
       });
     });
@@ -156,11 +165,16 @@
         showFit({});
         if (objectUrl) URL.revokeObjectURL(objectUrl);
         objectUrl = URL.createObjectURL(blob);
-        if (image) {
-          image.src = objectUrl;
-          image.hidden = false;
-          image.classList.remove("is-stale");
+        if (!image) {
+          // No saved card yet: the page has no image until the first preview arrives.
+          image = document.createElement("img");
+          image.className = "editor__image";
+          image.setAttribute("data-preview-img", "");
+          image.alt = "Preview of the card with the text above";
+          if (placeholder) placeholder.parentNode.insertBefore(image, placeholder);
         }
+        image.src = objectUrl;
+        image.classList.remove("is-stale");
         if (placeholder) placeholder.hidden = true;
         setState("Preview updated (not saved yet).");
       });

@@ -6,13 +6,17 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from campaign.core.text import LINE_BREAK
+from campaign.core.timeutil import format_local, to_local
+from campaign.events.models import Event
 from campaign.extensions import db
-from campaign.signups.models import STATUSES, Registration
+from campaign.signups.models import DELETED_SUPPORTER, STATUSES, Registration, shown_name
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,6 +42,27 @@ def attendee_query(event_id: int, search: str = "", status: str = "") -> Select:
             )
         )
     return query.order_by(Registration.id)
+
+
+def check_in_warning(event: Event, now: datetime) -> str | None:
+    """What to tell an organizer checking someone in outside the event's own day(s).
+
+    The days are the event's local calendar days, from its start to its end; check-in
+    still works outside them (a door list may be ticked late), with a warning.
+    """
+    today = to_local(now, event.timezone).date()
+    first = to_local(event.starts_at, event.timezone).date()
+    last = to_local(event.ends_at, event.timezone).date()
+    if today < first:
+        return (
+            f"Checked in early: the event starts {format_local(event.starts_at, event.timezone)}. "
+            "Undo it if this was a mistake."
+        )
+    if today > last:
+        return (
+            f"Checked in after the event: it ended {format_local(event.ends_at, event.timezone)}."
+        )
+    return None
 
 
 def counts(event_id: int) -> dict[str, int]:
@@ -74,23 +99,36 @@ def top_referrers(event_id: int, limit: int = 10) -> list[tuple[str, int]]:
         .subquery()
     )
     rows = db.session.execute(
-        select(Registration.name, referred.c.n)
+        select(Registration.name, Registration.anonymised_at, referred.c.n)
         .join(referred, referred.c.referrer_id == Registration.id)
         .where(Registration.event_id == event_id)
         .order_by(referred.c.n.desc(), Registration.id)
         .limit(limit)
     )
-    return [(name, n) for name, n in rows]
+    return [(shown_name(name, gone), n) for name, gone, n in rows]
+
+
+def anonymised_count(event_id: int) -> int:
+    """How many of the event's registrations had their personal data deleted."""
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                Registration.event_id == event_id, Registration.anonymised_at.is_not(None)
+            )
+        )
+        or 0
+    )
 
 
 def neutralise(value: Any) -> str:
-    """A CSV cell that spreadsheets will not run as a formula.
+    """A CSV cell on one line that spreadsheets will not run as a formula.
 
-    Text starting with = + - @ tab or CR gets a leading apostrophe; a plain number,
-    negative ones included, stays a number.
+    Every line break (CR, LF, NEL, U+2028, ...) becomes a space: some readers split rows
+    on breaks even inside quotes. Text starting (after spaces) with = + - @ or tab gets a
+    leading apostrophe; a plain number, negative ones included, stays a number.
     """
-    text = "" if value is None else str(value)
-    if text.startswith(_DANGEROUS_START) and not _NUMBER.match(text):
+    text = "" if value is None else LINE_BREAK.sub(" ", str(value))
+    if text.lstrip(" ").startswith(_DANGEROUS_START) and not _NUMBER.match(text):
         return "'" + text
     return text
 
@@ -130,6 +168,7 @@ def csv_rows(event_id: int, batch: int = 200) -> Iterator[str]:
             Registration.checked_in_at,
             Registration.is_consenting_to_updates,
             referrer.referral_code,
+            referrer.anonymised_at,
             Registration.referral_code,
         )
         .outerjoin(referrer, Registration.referred_by_id == referrer.id)
@@ -146,7 +185,9 @@ def csv_rows(event_id: int, batch: int = 200) -> Iterator[str]:
 
 def _csv_cells(row: Any) -> list[str]:
     """One attendee's CSV cells, neutralised against formulas."""
-    name, email, status, created, confirmed, checked_in, consenting, ref_code, code = row
+    name, email, status, created, confirmed, checked_in, consenting, ref_code, ref_gone, code = row
+    if ref_gone is not None:  # the referrer deleted their data: their code goes with it
+        ref_code = DELETED_SUPPORTER
     return [
         neutralise(name),
         neutralise(email),

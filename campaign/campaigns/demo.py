@@ -37,6 +37,8 @@ class DemoEvent:
     capacity: int | None = None
     accessibility: str = ""
     publish: bool = True
+    # Where it is on the public map: (latitude, longitude) in degrees.
+    position: tuple[float, float] | None = None
 
 
 DEMO_EVENTS = (
@@ -57,6 +59,7 @@ DEMO_EVENTS = (
         venue="Central Library, Auditorium",
         address="10 Grand Army Plaza",
         city="Brooklyn",
+        position=(40.6782, -73.9442),
         region="New York",
         country="United States",
         capacity=80,
@@ -91,6 +94,7 @@ DEMO_EVENTS = (
         venue="The Community Hub",
         address="42 Old Street",
         city="London",
+        position=(51.5072, -0.1276),
         region="England",
         country="United Kingdom",
         join_url="https://meet.example.org/myths-workshop",
@@ -110,6 +114,7 @@ DEMO_EVENTS = (
         venue="Riverside Community Centre",
         address="550 Queen Street East",
         city="Toronto",
+        position=(43.6532, -79.3832),
         region="Ontario",
         country="Canada",
         capacity=25,
@@ -128,6 +133,7 @@ DEMO_EVENTS = (
         venue="Haus der Gesundheit",
         address="Invalidenstraße 12",
         city="Berlin",
+        position=(52.52, 13.405),
         region="Berlin",
         country="Germany",
         join_url="https://meet.example.org/therapy-panel",
@@ -147,6 +153,7 @@ DEMO_EVENTS = (
         venue="Pier entrance, Shoreline Park",
         address="Shoreline Drive",
         city="San Diego",
+        position=(32.7157, -117.1611),
         region="California",
         country="United States",
         capacity=40,
@@ -177,6 +184,7 @@ DEMO_EVENTS = (
         venue="Northern Quarter Library, Room 2",
         address="14 Tib Street",
         city="Manchester",
+        position=(53.4808, -2.2426),
         region="England",
         country="United Kingdom",
         capacity=12,
@@ -246,14 +254,19 @@ def seed_demo(today: date, day_offset: int, disclaimer: str) -> Campaign:
             country=spec.country,
             join_url=spec.join_url,
             capacity=spec.capacity,
+            latitude=spec.position[0] if spec.position else None,
+            longitude=spec.position[1] if spec.position else None,
             accessibility_notes=spec.accessibility,
             status="published" if spec.publish else "draft",
             published_at=now if spec.publish else None,
         )
         db.session.add(event)
         db.session.flush()
-    from campaign.graphics.services import load_content
+    from campaign.graphics.services.content import CONTENT_FILE, load_content
+    from campaign.graphics.services.fact_translations import load_translations
 
     # The myth/fact pairs written from the source article, approved: the gallery is live.
     load_content(campaign, now, approve=True)
+    # Their Spanish translations (translations of the English pairs), approved too.
+    load_translations(campaign.id, CONTENT_FILE.with_name("myths.es.json"), now, approve=True)
     return campaign

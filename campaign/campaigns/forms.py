@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -18,28 +19,35 @@ from campaign.core.timeutil import timezone_names
 
 
 class CampaignSettingsForm(FlaskForm):
-    name = StringField("Campaign name", validators=[InputRequired()])
+    name = StringField(lazy_gettext("Campaign name"), validators=[InputRequired()])
     day = DateField(
-        "Date of the day",
+        lazy_gettext("Date of the day"),
         validators=[InputRequired()],
-        description="The countdown and the countdown card count down to this date.",
+        description=lazy_gettext("The countdown and the countdown card count down to this date."),
     )
     timezone = SelectField(
-        "Campaign time zone",
+        lazy_gettext("Campaign time zone"),
         choices=[],
         validate_choice=False,
-        description="Where the day is counted from.",
+        description=lazy_gettext("Where the day is counted from."),
     )
-    tagline = StringField("Tagline")
-    hashtag = StringField("Hashtag", description="Shown on the share cards, e.g. #KetamineDay.")
+    tagline = StringField(lazy_gettext("Tagline"))
+    hashtag = StringField(
+        lazy_gettext("Hashtag"),
+        description=lazy_gettext(
+            "Shown on the share cards, e.g. %(example)s.", example="#KetamineDay"
+        ),
+    )
     disclaimer = TextAreaField(
-        "Disclaimer",
+        lazy_gettext("Disclaimer"),
         validators=[InputRequired()],
-        description="Shown on every public page and card.",
+        description=lazy_gettext("Shown on every public page and card."),
     )
-    about = TextAreaField("About the campaign", description="Shown on the home page.")
+    about = TextAreaField(
+        lazy_gettext("About the campaign"), description=lazy_gettext("Shown on the home page.")
+    )
     contact_email = EmailField(
-        "Contact email",
+        lazy_gettext("Contact email"),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
     )
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaign.cardrender import DEFAULT_THEME
 from campaign.core.timeutil import utcnow
 from campaign.core.types import UTCDateTime
-from campaign.extensions import db
-from campaign.graphics.specs import DEFAULT_THEME
+from campaign.extensions import Model
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """A campaign is one year of the awareness day; events belong to it."""
 
     __tablename__ = "campaigns"
@@ -27,6 +27,9 @@ class Campaign(db.Model):
     hashtag: Mapped[str] = mapped_column(String(60), default="")
     disclaimer: Mapped[str] = mapped_column(Text)
     about: Mapped[str] = mapped_column(Text, default="")
+    # The article's advice that /facts and its pages end on (never labelled "Fact"; "" if
+    # none); loaded with the content file, whose source must contain it.
+    call_to_action: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Share-card theme (#RRGGBB, validated for contrast when saved) and the logo, a PNG
@@ -47,6 +50,11 @@ class Campaign(db.Model):
         String(7), default=DEFAULT_THEME.on_primary, server_default=DEFAULT_THEME.on_primary
     )
     logo_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Sites that may frame the event finder (/embed/events): origins, one per line; empty
+    # for any site (campaign.embed.services).
+    embed_origins: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The optional background photo of the cards (graphics.services.photo), like the logo.
+    photo_path: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

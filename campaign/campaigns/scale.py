@@ -13,15 +13,22 @@ from __future__ import annotations
 
 import random
 import secrets
-import string
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 
+from campaign.campaigns.scale_data import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    PLACES,
+    TOPICS,
+    ascii_name,
+    referral_code,
+)
+from campaign.core import database
 from campaign.core.timeutil import local_to_utc
 from campaign.events.models import (
     DEFAULT_REMINDER_OFFSETS,
@@ -33,7 +40,7 @@ from campaign.events.models import (
     STATUS_PUBLISHED,
     Event,
 )
-from campaign.events.services import slugify
+from campaign.events.services import event_slug
 from campaign.extensions import db
 from campaign.mail import models as mail_models
 from campaign.mail.models import OutboxMessage
@@ -44,81 +51,6 @@ from campaign.signups.tokens import manage_token_hash
 
 SCALE_DOMAIN = "scale.invalid"
 ORGANIZERS = 12
-
-
-@dataclass(frozen=True)
-class Place:
-    city: str
-    region: str
-    country: str
-    timezone: str
-    venue: str
-
-
-PLACES = (
-    Place("Brooklyn", "New York", "United States", "America/New_York", "Central Library"),
-    Place("Boston", "Massachusetts", "United States", "America/New_York", "Harbor Hall"),
-    Place("Chicago", "Illinois", "United States", "America/Chicago", "Lakeside Centre"),
-    Place("Austin", "Texas", "United States", "America/Chicago", "East Side Commons"),
-    Place("Denver", "Colorado", "United States", "America/Denver", "Union Station Room"),
-    Place("Phoenix", "Arizona", "United States", "America/Phoenix", "Desert Library"),
-    Place("San Diego", "California", "United States", "America/Los_Angeles", "Shoreline Hub"),
-    Place("Seattle", "Washington", "United States", "America/Los_Angeles", "Pike Hall"),
-    Place("Anchorage", "Alaska", "United States", "America/Anchorage", "Midtown Library"),
-    Place("Honolulu", "Hawaii", "United States", "Pacific/Honolulu", "Makai Centre"),
-    Place("Toronto", "Ontario", "Canada", "America/Toronto", "Riverside Centre"),
-    Place("Vancouver", "British Columbia", "Canada", "America/Vancouver", "Granville Room"),
-    Place("Halifax", "Nova Scotia", "Canada", "America/Halifax", "Waterfront Hall"),
-    Place("Mexico City", "CDMX", "Mexico", "America/Mexico_City", "Casa de Salud"),
-    Place("São Paulo", "São Paulo", "Brazil", "America/Sao_Paulo", "Centro Cultural"),
-    Place("London", "England", "United Kingdom", "Europe/London", "The Community Hub"),
-    Place("Manchester", "England", "United Kingdom", "Europe/London", "Northern Quarter Library"),
-    Place("Edinburgh", "Scotland", "United Kingdom", "Europe/London", "Old Town Rooms"),
-    Place("Dublin", "Leinster", "Ireland", "Europe/Dublin", "Liberties Hall"),
-    Place("Berlin", "Berlin", "Germany", "Europe/Berlin", "Haus der Gesundheit"),
-    Place("München", "Bayern", "Germany", "Europe/Berlin", "Stadtbibliothek"),
-    Place("Paris", "Île-de-France", "France", "Europe/Paris", "Maison des Associations"),
-    Place("Lisbon", "Lisboa", "Portugal", "Europe/Lisbon", "Casa do Bairro"),
-    Place("Amsterdam", "Noord-Holland", "Netherlands", "Europe/Amsterdam", "OBA Centrale"),
-    Place("Stockholm", "Stockholm", "Sweden", "Europe/Stockholm", "Kulturhuset"),
-    Place("Athens", "Attica", "Greece", "Europe/Athens", "Plaka Hall"),
-    Place("Cape Town", "Western Cape", "South Africa", "Africa/Johannesburg", "Harbour Room"),
-    Place("Mumbai", "Maharashtra", "India", "Asia/Kolkata", "Bandra Centre"),
-    Place("Kathmandu", "Bagmati", "Nepal", "Asia/Kathmandu", "Thamel Hall"),
-    Place("Singapore", "Singapore", "Singapore", "Asia/Singapore", "Civic Library"),
-    Place("Tokyo", "Tokyo", "Japan", "Asia/Tokyo", "Shibuya Room"),
-    Place("Sydney", "New South Wales", "Australia", "Australia/Sydney", "Harbour Library"),
-    Place("Adelaide", "South Australia", "Australia", "Australia/Adelaide", "Rundle Hall"),
-    Place("Auckland", "Auckland", "New Zealand", "Pacific/Auckland", "Waterfront Centre"),
-    Place("Chatham", "Chatham Islands", "New Zealand", "Pacific/Chatham", "Waitangi Hall"),
-)
-
-TOPICS = (
-    ("Understanding Ketamine for Anxiety", "A plain-language talk on treatment and stigma."),
-    ("Ask a Clinician", "Put your questions to a panel of clinicians."),
-    ("Myths and Facts Workshop", "Work through common misconceptions, with share cards."),
-    ("Peer Support Evening", "A relaxed evening to talk openly about mental health."),
-    ("Therapy and Medication Together", "Practitioners on why therapy matters alongside care."),
-    ("Walk and Talk", "A gentle walk with conversation about mental health."),
-    ("Healthcare Providers' Briefing", "The campaign materials, for GPs, nurses and counsellors."),
-    ("Family and Friends Session", "For people supporting someone considering treatment."),
-    ("Film and Discussion", "A short documentary, then an open conversation."),
-    ("Information Stall", "Leaflets, share cards and volunteers to talk to."),
-)
-
-FIRST_NAMES = (
-    "Ada", "Ben", "Chloé", "Dev", "Élodie", "Farah", "Gus", "Hana", "Ines", "Jon", "Kofi",
-    "Lena", "Mateo", "Nia", "Oskar", "Priya", "Quinn", "Rosa", "Sam", "Tomás", "Uma",
-    "Vik", "Wen", "Xavi", "Yara", "Zoë", "Aroha", "Björn", "Chidi", "Dana",
-)  # fmt: skip
-LAST_NAMES = (
-    "Adeyemi", "Brown", "Chen", "Dubois", "Evans", "Fischer", "García", "Haddad", "Ito",
-    "Jensen", "Kaur", "López", "Murphy", "Nakamura", "O'Brien", "Patel", "Quispe", "Rossi",
-    "Silva", "Tanaka", "Úlfsson", "Varga", "Walker", "Xu", "Yilmaz", "Zhang",
-)  # fmt: skip
-
-_CODE_ALPHABET = string.ascii_lowercase + string.digits
-_TAIL = 36**5  # ids below 36**5 (60 million) give distinct codes
 
 
 @dataclass(frozen=True)
@@ -167,12 +99,12 @@ class ScaleFill:
         run = secrets.token_hex(4)
         organizer_ids = _scale_organizers(self.now)
         events = self._events(rng, organizer_ids)
-        _insert(Event, [e.values for e in events])
-        _sync_sequence(Event)
+        database.insert_rows(Event, [e.values for e in events])
+        database.sync_id_sequence(Event)
         self.event_ids = [e.id for e in events]
         yield 0
 
-        next_id = _next_id(Registration)
+        next_id = database.next_id(Registration)
         registrations: list[dict[str, Any]] = []
         outbox: list[dict[str, Any]] = []
         for event in events:
@@ -191,7 +123,7 @@ class ScaleFill:
     # --- events ---------------------------------------------------------------------------
 
     def _events(self, rng: random.Random, organizer_ids: list[int]) -> list[_EventRow]:
-        first_id = _next_id(Event)
+        first_id = database.next_id(Event)
         taken = set(db.session.scalars(select(Event.slug)))
         rows = []
         for n in range(self.plan.events):
@@ -217,7 +149,7 @@ class ScaleFill:
         created_at = self.now - timedelta(days=rng.uniform(35, 60))
         city = "" if fmt == FORMAT_ONLINE else place.city
         title = f"{topic}: {place.city}" if city else f"{topic} (online, {place.timezone})"
-        slug = slugify(title)
+        slug = event_slug(title)
         suffix = 2
         candidate = slug
         while candidate in taken:
@@ -347,11 +279,11 @@ class ScaleFill:
                 "id": reg_id,
                 "event_id": event.id,
                 "name": f"{first} {last}",
-                "email": f"{_ascii(first)}.{_ascii(last)}.{reg_id}@example.org",
+                "email": f"{ascii_name(first)}.{ascii_name(last)}.{reg_id}@example.org",
                 "status": status,
                 "token_nonce": nonce,
                 "token_hash": manage_token_hash(self.secret_key, nonce),
-                "referral_code": _referral_code(reg_id),
+                "referral_code": referral_code(reg_id),
                 "referred_by_id": referred_by,
                 "is_consenting_to_updates": consenting,
                 "consent_at": created_at if consenting else None,
@@ -412,36 +344,11 @@ class ScaleFill:
         return rows
 
     def _flush(self, registrations: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
-        _insert(Registration, registrations)
-        _insert(OutboxMessage, outbox)
-        _sync_sequence(Registration)
+        database.insert_rows(Registration, registrations)
+        database.insert_rows(OutboxMessage, outbox)
+        database.sync_id_sequence(Registration)
         self.registrations += len(registrations)
         self.outbox += len(outbox)
-
-
-def _insert(model: type, rows: list[dict[str, Any]]) -> None:
-    """One executemany of plain values on the session's connection (no ORM objects)."""
-    if rows:
-        db.session.connection().execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
-
-
-def _next_id(model: Any) -> int:
-    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
-
-
-def _sync_sequence(model: Any) -> None:
-    """PostgreSQL: move the id sequence past the ids chosen here (SQLite needs nothing)."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    table = model.__table__.name
-    connection.execute(
-        text(
-            # The name is our own model's __table__.name, never input.
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-        )
-    )
 
 
 def _scale_organizers(now: datetime) -> list[int]:
@@ -465,20 +372,6 @@ def _scale_organizers(now: datetime) -> list[int]:
         db.session.flush()
         ids.append(organizer.id)
     return ids
-
-
-def _referral_code(registration_id: int) -> str:
-    """10 characters: the id in base 36 (fixed width, so unique) and 5 random ones."""
-    n = registration_id % _TAIL * _TAIL + secrets.randbelow(_TAIL)
-    digits = []
-    for _ in range(10):
-        n, r = divmod(n, 36)
-        digits.append(_CODE_ALPHABET[r])
-    return "".join(digits)
-
-
-def _ascii(name: str) -> str:
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
 def largest_event_id(campaign_id: int) -> int | None:

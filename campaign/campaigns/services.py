@@ -12,17 +12,16 @@ from flask import g
 from sqlalchemy import Select, select
 
 from campaign.campaigns.models import Campaign
+from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
-from campaign.core.timeutil import is_valid_timezone
+from campaign.core.timeutil import EARLIEST_YEAR, LATEST_YEAR, is_valid_timezone, year_in_range
 from campaign.extensions import db
 
 HASHTAG_RE = re.compile(r"^#?[^\s#]{1,59}$")
 
 
-class CampaignValidationError(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class CampaignValidationError(FieldErrors):
+    """What is wrong with the campaign's settings, one message per form field."""
 
 
 @dataclass
@@ -85,6 +84,8 @@ def validate_settings(data: CampaignSettings) -> None:
         errors["disclaimer"] = "The disclaimer is required: this is health content."
     if data.day is None:
         errors["day"] = "Choose the date of the day."
+    elif not year_in_range(data.day):
+        errors["day"] = f"Choose a date from {EARLIEST_YEAR} to {LATEST_YEAR}."
     if not is_valid_timezone(data.timezone):
         errors["timezone"] = "Choose a time zone from the list."
     if data.hashtag:

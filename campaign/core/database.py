@@ -1,4 +1,5 @@
-"""Database engine settings: SQLite in WAL mode with a busy timeout, explicit BEGIN.
+"""Database engine settings: SQLite in WAL mode with a busy timeout, explicit BEGIN;
+PostgreSQL connections checked on checkout without a round trip while they are busy.
 
 SQLite allows one writer at a time and makes the others poll with growing sleeps.
 Writers that go through write_transaction() first queue on a lock file beside the
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select as io_select
+import time
+import weakref
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, event, exc, func, insert, select, text
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session, SessionTransaction
 
-from campaign.extensions import db
+from campaign.extensions import Base, db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -40,10 +44,66 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# A pooled PostgreSQL connection idle longer than this is pinged (a round trip) before use.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _unusable(dbapi_connection: Any) -> bool:
+    """True when a pooled (idle) connection has been closed or sent something: an idle
+    connection gets nothing unless the server is ending it (a restart, a terminated
+    backend), so its socket being readable is the sign. Costs no round trip."""
+    if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+        return True
+    readable, _, _ = io_select.select([dbapi_connection.fileno()], [], [], 0)
+    return bool(readable)
+
+
+def check_on_checkout(engine: Engine) -> None:
+    """Hand out no dead PostgreSQL connection, as pool_pre_ping would, without its round
+    trip on every request: a connection the server closed is seen from its socket, and
+    one idle over PING_AFTER_IDLE_SECONDS (where a silent network drop could hide) is
+    pinged. A dead one is replaced by the pool (DisconnectionError on checkout)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["campaign_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("campaign_idle_since", None)
+        if idle_since is None:
+            return  # a new connection
+        try:
+            if _unusable(dbapi_connection):
+                raise exc.DisconnectionError("closed by the server while pooled")
+            if time.monotonic() - idle_since > PING_AFTER_IDLE_SECONDS:
+                engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+
+
+def _fresh_pool_after_fork(engine: Engine) -> None:
+    """A process forked from this one (gunicorn's workers from a preloading master) starts
+    with an empty pool: a connection the parent opened is never used by two processes. The
+    parent's connections are left open for the parent (close=False)."""
+    ref = weakref.ref(engine)
+
+    def in_child() -> None:
+        forked = ref()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
 def init_app(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         engine = db.engine
+        _fresh_pool_after_fork(engine)
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        if engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
+            check_on_checkout(engine)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
             database = engine.url.database
@@ -98,3 +158,43 @@ def write_transaction() -> None:
     except BaseException:
         session.rollback()
         raise
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table a model maps (type checkers only know __table__ as some FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def insert_rows(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """One executemany of plain values on the session's connection (no ORM objects)."""
+    if rows:
+        db.session.connection().execute(insert(table_of(model)), rows)
+
+
+def next_id(model: type[Base]) -> int:
+    """The id after the largest a model's table holds (for rows whose ids are chosen here)."""
+    return (db.session.scalar(select(func.max(table_of(model).c.id))) or 0) + 1
+
+
+def sync_id_sequence(model: type[Base]) -> None:
+    """PostgreSQL: move the id sequence past ids chosen by insert_rows (SQLite needs nothing)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    table = table_of(model).name
+    connection.execute(
+        text(
+            # The name is our own model's table name, never input.
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        )
+    )
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (Session.execute is typed as returning
+    any Result; for those statements it is a CursorResult)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)

@@ -31,6 +31,12 @@ DEFAULT_HEADERS = {
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
+def csp_framable_by(sources: str) -> str:
+    """The site's CSP letting `sources` frame the page (only for pages made to be framed,
+    the event finder); every other page keeps frame-ancestors 'none'."""
+    return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {sources}")
+
+
 def response_headers(app: Flask) -> list[tuple[str, str]]:
     """The headers every response of this app carries (for answers made outside Flask)."""
     headers = list(DEFAULT_HEADERS.items())
@@ -44,6 +50,11 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     for name, value in DEFAULT_HEADERS.items():
         headers.setdefault(name, value)
+    policy = headers.get("Content-Security-Policy", "")
+    if "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy:
+        # The view chose who may frame it (csp_framable_by); X-Frame-Options: DENY would
+        # still refuse every frame in browsers that read it.
+        del headers["X-Frame-Options"]
     if request.path.startswith("/manage"):
         headers.setdefault("Cache-Control", "no-store")
         headers.setdefault("X-Robots-Tag", "noindex")

@@ -6,6 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+# The years an event or a campaign day may fall in. Far from them, converting a wall-clock
+# time to UTC leaves the years datetime can hold (9999 in a far-west zone is year 10000)
+# and a time zone definition would have to reach that far.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+
+
+def year_in_range(value: date | datetime) -> bool:
+    """Whether value falls in EARLIEST_YEAR..LATEST_YEAR."""
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
 
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""

@@ -1,10 +1,26 @@
-"""URL helpers: absolute links from the configured base URL, safe redirect targets."""
+"""URL helpers: the id converter for routes, absolute links from the base URL, safe redirects."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter, ValidationError
+
+# Every id column is a 32-bit INTEGER on PostgreSQL (SQLite's limit is 64 bits).
+MAX_ROUTE_INT = 2**31 - 1
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """<int:...> in every route: a number no id column can hold does not match (404)
+    instead of reaching the database (SQLite raises OverflowError past 64 bits)."""
+
+    def to_python(self, value: str) -> int:
+        number: int = super().to_python(value)
+        if not -MAX_ROUTE_INT - 1 <= number <= MAX_ROUTE_INT:
+            raise ValidationError()
+        return number
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
@@ -35,9 +51,10 @@ def safe_next(target: str | None, default: str) -> str:
 MAX_PAGE = 10_000
 
 
-def page_number() -> int:
-    """The ?page= argument, clamped to 1..MAX_PAGE (no OFFSET overflow on odd input)."""
+def page_number(args: MultiDict[str, str] | None = None) -> int:
+    """The ?page= argument (of args, default the request's), clamped to 1..MAX_PAGE (no
+    OFFSET overflow on odd input)."""
     from flask import request
 
-    page = request.args.get("page", 1, type=int) or 1
+    page = (request.args if args is None else args).get("page", 1, type=int) or 1
     return min(max(page, 1), MAX_PAGE)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 
@@ -12,10 +14,43 @@ from markupsafe import Markup, escape
 class ChartLayout:
     width: int = 720
     height: int = 220
-    left: int = 36
+    left: int = 60  # room for a four-digit count at the phone's axis font
     bottom: int = 28
     top: int = 12
     bar_gap: int = 2
+    # The largest axis font the stylesheet uses (on phones), in chart units, and the
+    # average glyph width as a share of it: day labels are spaced for that size.
+    axis_font: int = 22
+    glyph_width: float = 0.62
+    label_gap: int = 12
+    min_label_step: int = 7  # at most one day label a week
+
+
+def day_label_indexes(
+    count: int, bar_width: float, layout: ChartLayout = ChartLayout()
+) -> list[int]:
+    """Which bars get a day label: counted back from the last (today), as many as fit
+    side by side at the largest font without overlapping, at most one a week."""
+    if count <= 0:
+        return []
+    label_width = layout.axis_font * layout.glyph_width * 6 + layout.label_gap  # "04 Dec"
+    step = max(layout.min_label_step, math.ceil(label_width / max(bar_width, 0.1)))
+    return sorted(range(count - 1, -1, -step))
+
+
+def _label_positions(count: int, bar_w: float, layout: ChartLayout) -> dict[int, float]:
+    """Bar index -> x of its day label, centred under the bar but kept inside the chart;
+    a label that would then crowd the one after it is left out."""
+    width = layout.axis_font * layout.glyph_width * 6
+    kept: dict[int, float] = {}
+    last_x = math.inf
+    for i in reversed(day_label_indexes(count, bar_w, layout)):
+        centre = layout.left + i * bar_w + bar_w / 2
+        x = min(max(centre, width / 2), layout.width - width / 2)
+        if last_x - x >= width:
+            kept[i] = x
+            last_x = x
+    return kept
 
 
 def bar_chart(
@@ -28,7 +63,12 @@ def bar_chart(
     plot_h = layout.height - layout.top - layout.bottom
     bar_w = plot_w / max(len(points), 1)
     total = sum(n for _, n in points)
-    desc = f"{total} in {len(points)} days; the busiest day had {peak}."
+    desc = gettext(
+        "%(total)s in %(days)s days; the busiest day had %(peak)s.",
+        total=total,
+        days=len(points),
+        peak=peak,
+    )
     parts = [
         f'<svg class="chart" viewBox="0 0 {layout.width} {layout.height}" role="img" '
         f'aria-labelledby="chart-title chart-desc" preserveAspectRatio="xMidYMid meet">',
@@ -44,6 +84,7 @@ def bar_chart(
             f'<text x="{layout.left - 6}" y="{y + 4:.1f}" class="chart__axis" '
             f'text-anchor="end">{label}</text>'
         )
+    labels = _label_positions(len(points), bar_w, layout)
     for i, (day, n) in enumerate(points):
         h = plot_h * n / scale_max
         x = layout.left + i * bar_w
@@ -53,9 +94,9 @@ def bar_chart(
             f'width="{max(bar_w - layout.bar_gap, 1):.1f}" height="{h:.1f}" class="chart__bar">'
             f"<title>{day:%d %b}: {n}</title></rect>"
         )
-        if i % 7 == 0 or i == len(points) - 1:
+        if i in labels:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{layout.height - 8}" class="chart__axis" '
+                f'<text x="{labels[i]:.1f}" y="{layout.height - 8}" class="chart__axis" '
                 f'text-anchor="middle">{day:%d %b}</text>'
             )
     parts.append("</svg>")

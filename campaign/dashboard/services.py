@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import current_app
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, SQLColumnExpression, case, func, select
 
+from campaign.core.cache import app_cache
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
+from campaign.organizers import access
 from campaign.organizers.models import Organizer
+
+T = TypeVar("T")
+RowT = TypeVar("RowT", bound=tuple[Any, ...])
 
 
 def event_counts(organizer: Organizer, campaign_id: int, now: datetime) -> dict[str, int]:
@@ -23,8 +27,7 @@ def event_counts(organizer: Organizer, campaign_id: int, now: datetime) -> dict[
         .where(Event.campaign_id == campaign_id)
         .group_by(Event.status, not_ended)
     )
-    if not organizer.is_admin:
-        query = query.where(Event.organizer_id == organizer.id)
+    query = access.scope(query, organizer)
     counts = {"draft": 0, "upcoming": 0, "past": 0, "cancelled": 0}
     for status, is_future, n in db.session.execute(query):
         if status == STATUS_PUBLISHED:
@@ -42,16 +45,12 @@ def next_events(organizer: Organizer, campaign_id: int, now: datetime, limit: in
         .order_by(Event.starts_at)
         .limit(limit)
     )
-    if not organizer.is_admin:
-        query = query.where(Event.organizer_id == organizer.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(access.scope(query, organizer)))
 
 
-def _scope(query, organizer: Organizer, campaign_id: int):  # type: ignore[no-untyped-def]
-    query = query.where(Event.campaign_id == campaign_id)
-    if not organizer.is_admin:
-        query = query.where(Event.organizer_id == organizer.id)
-    return query
+def _scope(query: Select[RowT], organizer: Organizer, campaign_id: int) -> Select[RowT]:
+    """query limited to the campaign's events that organizer may see."""
+    return access.scope(query.where(Event.campaign_id == campaign_id), organizer)
 
 
 def registrations_per_day(
@@ -67,7 +66,7 @@ def registrations_per_day(
     start = today - timedelta(days=days - 1)
     past = _kept(
         "days",
-        (campaign_id, _scope_key(organizer), start, today),
+        (campaign_id, access.scope_key(organizer), start, today),
         int(now.timestamp() // _PAST_DAYS_SECONDS),
         lambda: _counts_per_day(organizer, campaign_id, start, today),
     )
@@ -80,31 +79,17 @@ def registrations_per_day(
 
 _PAST_DAYS_SECONDS = 15 * 60
 _ONE_DAY = timedelta(days=1)
-_KEPT = "campaign_dashboard_kept"
 _KEPT_MAX = 1000
 
-T = TypeVar("T")
 
-
-def _kept(name: str, key: tuple, version: object, compute: Callable[[], T]) -> T:
-    """compute() once per key and version in this worker: a small memo on the app.
+def _kept(name: str, key: tuple[Any, ...], version: object, compute: Callable[[], T]) -> T:
+    """compute() once per key and version in this worker (campaign.core.cache).
 
     For figures that need many rows but change rarely; the version is whatever cheap
     value changes when they can (a time bucket, a count), so nothing is invalidated.
     """
-    store = current_app.extensions.setdefault(_KEPT, {}).setdefault(name, {})
-    kept = store.get(key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    if len(store) >= _KEPT_MAX:
-        store.clear()
-    value = compute()
-    store[key] = (version, value)
+    value: T = app_cache(f"dashboard_{name}", _KEPT_MAX).get_or_compute(key, version, compute)
     return value
-
-
-def _scope_key(organizer: Organizer) -> int | None:
-    return None if organizer.is_admin else organizer.id
 
 
 def _counts_per_day(
@@ -117,7 +102,7 @@ def _counts_per_day(
     """
     from campaign.signups.models import Registration
 
-    created = Registration.created_at
+    created: SQLColumnExpression[Any] = Registration.created_at
     if db.session.get_bind().dialect.name == "postgresql":
         created = func.timezone("UTC", created)
     day = func.date(created)
@@ -218,14 +203,16 @@ def top_referrers(organizer: Organizer, campaign_id: int, limit: int = 5) -> lis
     ).one()
     ranked = _kept(
         "referrers",
-        (campaign_id, _scope_key(organizer), limit),
+        (campaign_id, access.scope_key(organizer), limit),
         tuple(version),
         lambda: _rank_referrers(organizer, campaign_id, limit),
     )
+    from campaign.signups.models import shown_name
+
     names = {
-        registration_id: (name, title)
-        for registration_id, name, title in db.session.execute(
-            select(Registration.id, Registration.name, Event.title)
+        registration_id: (shown_name(name, gone), title)
+        for registration_id, name, gone, title in db.session.execute(
+            select(Registration.id, Registration.name, Registration.anonymised_at, Event.title)
             .join(Event, Registration.event_id == Event.id)
             .where(Registration.id.in_([referrer_id for referrer_id, _ in ranked]))
         )

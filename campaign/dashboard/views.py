@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from campaign.campaigns.services import current_campaign
@@ -11,6 +12,8 @@ from campaign.core.urls import page_number
 from campaign.dashboard import services
 from campaign.dashboard.chart import bar_chart
 from campaign.extensions import db
+from campaign.mail.views import health_context
+from campaign.organizers.access import visible_event_ids
 
 bp = Blueprint("dashboard", __name__, url_prefix="/manage")
 
@@ -18,6 +21,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/manage")
 @bp.get("/")
 @login_required
 def index() -> str:
+    """The organizer's landing page: days to go, their events, sign-ups, mail health."""
     campaign = current_campaign()
     now = utcnow()
     counts: dict[str, int] = {}
@@ -36,7 +40,7 @@ def index() -> str:
             error_out=False,
         )
         extra = {
-            "chart": bar_chart(per_day, "New registrations per day, last 30 days (UTC)"),
+            "chart": bar_chart(per_day, gettext("New registrations per day, last 30 days (UTC)")),
             "registrations_30d": sum(n for _, n in per_day),
             "totals_page": totals_page,
             "totals": services.totals_for(totals_page.items),
@@ -45,6 +49,7 @@ def index() -> str:
         }
     return render_template(
         "manage/dashboard.html",
+        **health_context(visible_event_ids(current_user)),
         counts=counts,
         upcoming=upcoming,
         days_left=days_left,

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from icalendar import Calendar
-from icalendar import Event as VEvent
+from flask_babel import gettext
 
+from campaign.core.cache import app_cache
+from campaign.core.text import normalise_line_breaks, single_line
 from campaign.core.timeutil import to_local
+from campaign.events.display import event_summary, event_title
 from campaign.events.models import Event
+from campaign.i18n.web import current_locale
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, vGeo
+    from icalendar import Event as VEvent
+
+# icalendar (and its zone tables) is imported where a file is written, not when a web
+# worker starts: most workers never write one (measured in bench/pages.py's cold start).
 
 PRODID = "-//Campaign toolkit//Events//EN"
 
@@ -22,14 +34,44 @@ def event_uid(event: Event, base_url: str) -> str:
 
 
 def _location(event: Event) -> str:
+    """One line: venue, the address's lines, city, region, country, comma-separated."""
     if event.is_online:
-        return "Online"
-    parts = [event.venue, event.address.replace("\n", ", "), event.city, event.region]
-    parts.append(event.country)
-    return ", ".join(p for p in parts if p)
+        return gettext("Online")
+    parts = [event.venue, event.address, event.city, event.region, event.country]
+    return ", ".join(line for line in (single_line(p, ", ") for p in parts) if line)
+
+
+@cache
+def _fixed_geo_type() -> type[vGeo]:
+    """icalendar's GEO written with six fixed decimals: its own writes str(float), which
+    is 1e-06 for a millionth of a degree, and RFC 5545 FLOAT has no exponent."""
+    from icalendar import vGeo
+
+    class FixedGeo(vGeo):
+        def to_ical(self) -> str:
+            return f"{self.latitude:.6f};{self.longitude:.6f}"
+
+    return FixedGeo
+
+
+def _geo(event: Event) -> tuple[float, float] | None:
+    """RFC 5545 GEO: the venue's latitude and longitude when its organizer or host gave
+    them (never the map's guess from a city or country: a calendar would pin the guess as
+    the venue), to six decimals as the RFC asks (about 0.1 m); None otherwise."""
+    if not event.has_venue or event.latitude is None or event.longitude is None:
+        return None
+    latitude, longitude = round(event.latitude, 6), round(event.longitude, 6)
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None  # the form refuses these; a row changed by hand still writes a valid file
+    return latitude, longitude
 
 
 def _vevent(event: Event, base_url: str, event_url: str, join_url: str | None) -> VEvent:
+    """The event's VEVENT, its words in the locale being rendered (in_locale or the
+    visitor's)."""
+    from icalendar import Event as VEvent
+
+    locale = current_locale()
     item = VEvent()
     item.add("uid", event_uid(event, base_url))
     item.add("sequence", event.sequence)
@@ -39,16 +81,21 @@ def _vevent(event: Event, base_url: str, event_url: str, join_url: str | None) -
     item.add("last-modified", event.updated_at.replace(microsecond=0))
     item.add("dtstart", to_local(event.starts_at, event.timezone).replace(microsecond=0))
     item.add("dtend", to_local(event.ends_at, event.timezone).replace(microsecond=0))
-    item.add("summary", event.title)
-    description = event.summary or ""
+    # Every line break in text is one LF, which icalendar escapes as \n: a lone CR (or a
+    # U+2028) written raw would end the content line and start one of the sender's choosing.
+    item.add("summary", single_line(event_title(event, locale)))
+    description = single_line(event_summary(event, locale))
     if join_url:
-        description += f"\n\nJoin online: {join_url}"
-    description += f"\n\nDetails: {event_url}"
-    item.add("description", description.strip())
+        description += "\n\n" + gettext("Join online: %(url)s", url=single_line(join_url))
+    description += "\n\n" + gettext("Details: %(url)s", url=single_line(event_url))
+    item.add("description", normalise_line_breaks(description.strip()))
     location = _location(event)
     if location:
         item.add("location", location)
-    item.add("url", event_url)
+    geo = _geo(event)
+    if geo is not None:
+        item.add("geo", _fixed_geo_type()(geo))
+    item.add("url", single_line(event_url))
     item.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     item.add("transp", "OPAQUE")
     return item
@@ -57,41 +104,30 @@ def _vevent(event: Event, base_url: str, event_url: str, join_url: str | None) -
 def event_calendar(
     event: Event, base_url: str, event_url: str, join_url: str | None = None
 ) -> bytes:
-    """A one-event calendar; METHOD:CANCEL once the event is cancelled.
+    """A one-event calendar, in the locale being rendered; METHOD:CANCEL once the event
+    is cancelled.
 
-    Cached per event version: mail for a thousand registrants builds it once.
+    Cached per event version and locale: mail for a thousand registrants builds it once.
     """
-    key = (
-        event.id,
-        event.sequence,
-        event.status,
-        event.updated_at,
-        base_url,
-        event_url,
-        join_url,
+    slot = (event.id, base_url, event_url, join_url, current_locale())
+    version = (event.sequence, event.status, event.updated_at)
+    return app_cache("event_calendars", 256).get_or_compute(
+        slot, version, lambda: _build_event_calendar(event, base_url, event_url, join_url)
     )
-    cached = _calendar_cache.get(key)
-    if cached is None:
-        cached = _build_event_calendar(event, base_url, event_url, join_url)
-        if len(_calendar_cache) >= 256:
-            _calendar_cache.clear()
-        _calendar_cache[key] = cached
-    return cached
-
-
-_calendar_cache: dict[tuple, bytes] = {}
 
 
 def _build_event_calendar(
     event: Event, base_url: str, event_url: str, join_url: str | None
 ) -> bytes:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "CANCEL" if event.is_cancelled else "PUBLISH")
     cal.add_component(_vevent(event, base_url, event_url, join_url))
-    cal.add_missing_timezones()
+    _add_timezones(cal, [event])
     return cal.to_ical()
 
 
@@ -99,17 +135,32 @@ def feed_calendar(
     events: Iterable[Event], base_url: str, url_for_event: dict[int, str], name: str
 ) -> bytes:
     """A subscribable calendar of many events."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", single_line(name))
     cal.add("refresh-interval;value=duration", "PT6H")
+    events = list(events)
     for event in events:
         cal.add_component(_vevent(event, base_url, url_for_event[event.id], None))
-    cal.add_missing_timezones()
+    _add_timezones(cal, events)
     return cal.to_ical()
+
+
+def _add_timezones(cal: Calendar, events: list[Event]) -> None:
+    """A VTIMEZONE for every zone the events use, exact around their dates (see vtimezone)."""
+    from campaign.events.vtimezone import vtimezones
+
+    local_times = []
+    for event in events:
+        for instant in (event.starts_at, event.ends_at):
+            local_times.append((event.timezone, to_local(instant, event.timezone)))
+    for component in vtimezones(local_times):
+        cal.add_component(component)
 
 
 def _utc_stamp(instant: datetime) -> str:
@@ -117,13 +168,15 @@ def _utc_stamp(instant: datetime) -> str:
 
 
 def google_calendar_link(event: Event, event_url: str, join_url: str | None = None) -> str:
-    """An 'add to Google Calendar' link."""
-    details = (event.summary + "\n\n" if event.summary else "") + event_url
+    """An 'add to Google Calendar' link, its text in the locale being rendered."""
+    locale = current_locale()
+    summary = event_summary(event, locale)
+    details = (summary + "\n\n" if summary else "") + event_url
     if join_url:
-        details += f"\nJoin online: {join_url}"
+        details += "\n" + gettext("Join online: %(url)s", url=join_url)
     query = {
         "action": "TEMPLATE",
-        "text": event.title,
+        "text": event_title(event, locale),
         "dates": f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}",
         "details": details,
         "location": _location(event),
@@ -133,14 +186,16 @@ def google_calendar_link(event: Event, event_url: str, join_url: str | None = No
 
 
 def outlook_calendar_link(event: Event, event_url: str, join_url: str | None = None) -> str:
-    """An 'add to Outlook.com' link."""
-    body = (event.summary + "\n\n" if event.summary else "") + event_url
+    """An 'add to Outlook.com' link, its text in the locale being rendered."""
+    locale = current_locale()
+    summary = event_summary(event, locale)
+    body = (summary + "\n\n" if summary else "") + event_url
     if join_url:
-        body += f"\nJoin online: {join_url}"
+        body += "\n" + gettext("Join online: %(url)s", url=join_url)
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event.title,
+        "subject": event_title(event, locale),
         "startdt": event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "enddt": event.ends_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "body": body,

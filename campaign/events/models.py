@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.campaigns.models import Campaign
 from campaign.core.timeutil import format_local, format_range, utcnow
 from campaign.core.types import UTCDateTime
-from campaign.extensions import db
+from campaign.extensions import Model
+from campaign.i18n.markers import N_
 from campaign.organizers.models import Organizer
 
 STATUS_DRAFT = "draft"
@@ -22,9 +23,9 @@ FORMAT_IN_PERSON = "in_person"
 FORMAT_ONLINE = "online"
 FORMAT_HYBRID = "hybrid"
 FORMATS = {
-    FORMAT_IN_PERSON: "In person",
-    FORMAT_ONLINE: "Online",
-    FORMAT_HYBRID: "Hybrid (in person and online)",
+    FORMAT_IN_PERSON: N_("In person"),
+    FORMAT_ONLINE: N_("Online"),
+    FORMAT_HYBRID: N_("Hybrid (in person and online)"),
 }
 
 DEFAULT_REMINDER_OFFSETS = (7 * 24 * 60, 24 * 60, 2 * 60)
@@ -34,7 +35,7 @@ SUMMARY_MAX = 280
 DESCRIPTION_MAX = 5000
 
 
-class Event(db.Model):
+class Event(Model):
     """An event of a campaign. Instants are stored in UTC and shown in `timezone`."""
 
     __tablename__ = "events"
@@ -69,9 +70,14 @@ class Event(db.Model):
     city: Mapped[str] = mapped_column(String(100), default="", index=True)
     region: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(100), default="")
+    # Where the event is on the public map (WGS 84 degrees); both or neither.
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
     join_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int | None] = mapped_column()
     is_waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    # The public page says "N going" (confirmed registrations, a count only) when on.
+    is_going_count_public: Mapped[bool] = mapped_column(default=False)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=STATUS_DRAFT)
     # Reminder offsets before the start, in minutes (default 7 days, 1 day, 2 hours).
@@ -147,3 +153,24 @@ class Event(db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+class EventTranslation(Model):
+    """An event's title, summary and description in another language than the
+    campaign's default (campaign.events.translations). A blank summary or description
+    means the default-language one is shown, with a note saying so."""
+
+    __tablename__ = "event_translations"
+    __table_args__ = (UniqueConstraint("event_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<EventTranslation {self.event_id} {self.locale}>"

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import re
+import math
 import unicodedata
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, bindparam, case, false, func, or_, select
+from flask_babel import gettext
+from sqlalchemy import Select, case, or_, select
 
-from campaign.campaigns.models import Campaign
-from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
-from campaign.core.pagecache import columns_state, state_columns
-from campaign.core.text import has_control_characters
-from campaign.core.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc
+from campaign.core.forms import FieldErrors
+from campaign.core.text import has_control_characters, normalise_line_breaks, slugify
+from campaign.core.timeutil import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    NonexistentLocalTime,
+    is_valid_timezone,
+    local_to_utc,
+    year_in_range,
+)
 from campaign.events.models import (
     DESCRIPTION_MAX,
     FORMAT_HYBRID,
@@ -30,9 +35,13 @@ from campaign.events.models import (
     Event,
 )
 from campaign.extensions import db
+from campaign.graphics.services.drawable import undrawable_message
+from campaign.i18n.markers import N_
+from campaign.organizers import access
 from campaign.organizers.models import Organizer
 
 CAPACITY_MAX = 100_000
+SLUG_LENGTH = 80  # before a -2, -3 ... suffix
 
 
 class EventError(ValueError):
@@ -43,12 +52,8 @@ class EventError(ValueError):
         self.field = field
 
 
-class EventValidationError(ValueError):
-    """Several field errors at once, keyed by form field name."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class EventValidationError(FieldErrors):
+    """What is wrong with an event's fields, one message per form field."""
 
 
 @dataclass
@@ -71,6 +76,9 @@ class EventInput:
     capacity: int | None = None
     is_waitlist_enabled: bool = True
     accessibility_notes: str = ""
+    is_going_count_public: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 _LIMITS = {
@@ -86,6 +94,34 @@ _LIMITS = {
     "accessibility_notes": 2000,
 }
 _MULTILINE = {"description", "accessibility_notes", "address"}
+# What the share cards and previews show: a character no card font has is refused here.
+_ON_CARDS = {"title", "summary", "venue", "city"}
+
+
+def coordinate_errors(latitude: float | None, longitude: float | None) -> dict[str, str]:
+    """What is wrong with a map position: each in range, and both given or neither."""
+    errors: dict[str, str] = {}
+    for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is None:
+            continue
+        if not math.isfinite(value):
+            errors[name] = (
+                gettext("Enter the latitude as a number of degrees, from -90 to 90.")
+                if name == "latitude"
+                else gettext("Enter the longitude as a number of degrees, from -180 to 180.")
+            )
+        elif not -limit <= value <= limit:
+            errors[name] = (
+                gettext("Enter a latitude from -90 to 90 degrees.")
+                if name == "latitude"
+                else gettext("Enter a longitude from -180 to 180 degrees.")
+            )
+    if not errors and (latitude is None) != (longitude is None):
+        if longitude is None:
+            errors["longitude"] = gettext("Enter the longitude too, or leave both empty.")
+        else:
+            errors["latitude"] = gettext("Enter the latitude too, or leave both empty.")
+    return errors
 
 
 def validate(data: EventInput) -> tuple[datetime, datetime]:
@@ -93,33 +129,52 @@ def validate(data: EventInput) -> tuple[datetime, datetime]:
     errors: dict[str, str] = {}
     for name, limit in _LIMITS.items():
         value = getattr(data, name)
-        setattr(data, name, unicodedata.normalize("NFC", value.strip()))
-        value = getattr(data, name)
+        value = unicodedata.normalize("NFC", value.strip())
+        if name in _MULTILINE:
+            value = normalise_line_breaks(value)  # a browser sends CRLF; one kind is kept
+        setattr(data, name, value)
         if len(value) > limit:
-            errors[name] = f"Use at most {limit} characters (now {len(value)})."
+            errors[name] = gettext(
+                "Use at most %(limit)s characters (now %(now)s).", limit=limit, now=len(value)
+            )
         elif has_control_characters(value, allow_newlines=name in _MULTILINE):
-            errors[name] = "Remove the invisible control characters."
+            errors[name] = gettext("Remove the invisible control characters.")
+        elif name in _ON_CARDS and (message := undrawable_message(value)):
+            errors[name] = message  # the share cards would draw it with letters missing
     if not data.title:
-        errors["title"] = "Give the event a title."
+        errors["title"] = gettext("Give the event a title.")
     if data.format not in FORMATS:
-        errors["format"] = "Choose in person, online or hybrid."
+        errors["format"] = gettext("Choose in person, online or hybrid.")
     if data.join_url:
         parts = urlsplit(data.join_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in data.join_url:
-            errors["join_url"] = "Enter a full web address starting with https:// or http://."
+            errors["join_url"] = gettext(
+                "Enter a full web address starting with https:// or http://."
+            )
     if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
-        errors["capacity"] = f"Enter a number from 1 to {CAPACITY_MAX}, or leave it empty."
+        errors["capacity"] = gettext(
+            "Enter a number from 1 to %(num)s, or leave it empty.", num=CAPACITY_MAX
+        )
     if data.format in (FORMAT_IN_PERSON, FORMAT_HYBRID) and not (data.venue or data.city):
-        errors["venue"] = "Say where it happens: a venue or at least a city."
+        errors["venue"] = gettext("Say where it happens: a venue or at least a city.")
+
+    errors.update(coordinate_errors(data.latitude, data.longitude))
 
     starts_at = ends_at = None
     if not is_valid_timezone(data.timezone):
-        errors["timezone"] = "Choose a time zone from the list."
+        errors["timezone"] = gettext("Choose a time zone from the list.")
     else:
         for name in ("starts_local", "ends_local"):
             value = getattr(data, name)
             if value is None:
-                errors[name] = "Enter a date and time."
+                errors[name] = gettext("Enter a date and time.")
+                continue
+            if not year_in_range(value):
+                errors[name] = gettext(
+                    "Enter a date from %(first)s to %(last)s.",
+                    first=EARLIEST_YEAR,
+                    last=LATEST_YEAR,
+                )
                 continue
             try:
                 converted = local_to_utc(value, data.timezone)
@@ -131,22 +186,20 @@ def validate(data: EventInput) -> tuple[datetime, datetime]:
             else:
                 ends_at = converted
         if starts_at and ends_at and ends_at <= starts_at:
-            errors["ends_local"] = "The end must be after the start."
+            errors["ends_local"] = gettext("The end must be after the start.")
     if errors or starts_at is None or ends_at is None:
         raise EventValidationError(errors)
     return starts_at, ends_at
 
 
-def slugify(title: str) -> str:
-    """A lower-case ASCII slug from a title ('event' when nothing ASCII is left)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:80].rstrip("-") or "event"
+def event_slug(title: str) -> str:
+    """A title's slug ('event' when nothing ASCII is left), before making it unique."""
+    return slugify(title, SLUG_LENGTH, "event")
 
 
 def unique_slug(title: str, exclude_id: int | None = None) -> str:
     """A slug no other event uses: the title's slug, then -2, -3, ..."""
-    base = slugify(title)
+    base = event_slug(title)
     query = select(Event.slug).where(or_(Event.slug == base, Event.slug.like(f"{base}-%")))
     if exclude_id is not None:
         query = query.where(Event.id != exclude_id)
@@ -161,24 +214,21 @@ def unique_slug(title: str, exclude_id: int | None = None) -> str:
 
 def _apply(event: Event, data: EventInput, starts_at: datetime, ends_at: datetime) -> bool:
     """Copy input onto event; True when the time or place changed."""
-    before = (
-        event.starts_at,
-        event.ends_at,
-        event.timezone,
-        event.venue,
-        event.address,
-        event.city,
-        event.format,
-        event.join_url,
-    )
+    before = _time_and_place(event)
     for f in fields(EventInput):
         if f.name in ("starts_local", "ends_local"):
             continue
         setattr(event, f.name, getattr(data, f.name))
     if data.format == FORMAT_ONLINE:
         event.venue = event.address = ""
+        event.latitude = event.longitude = None
     event.starts_at, event.ends_at = starts_at, ends_at
-    after = (
+    return before != _time_and_place(event)
+
+
+def _time_and_place(event: Event) -> tuple[object, ...]:
+    """What a registrant's calendar entry depends on (a change bumps its SEQUENCE)."""
+    return (
         event.starts_at,
         event.ends_at,
         event.timezone,
@@ -188,7 +238,42 @@ def _apply(event: Event, data: EventInput, starts_at: datetime, ends_at: datetim
         event.format,
         event.join_url,
     )
-    return before != after
+
+
+def schedule_and_place(event: Event) -> dict[str, str]:
+    """The time and place as a registrant reads them, for saying what an edit changed."""
+    where = event.place_text
+    if event.has_venue and event.address:
+        where = ", ".join(
+            p for p in (event.venue, event.address.replace("\n", ", "), event.city) if p
+        )
+        if event.format == FORMAT_HYBRID:
+            where += " and online"
+    return {
+        "time": event.when_text,
+        "place": where,
+        "join_url": event.join_url or "",
+        # The time itself, so that mail can say it again in a registrant's language.
+        "times": f"{event.starts_at.isoformat()} {event.ends_at.isoformat()} {event.timezone}",
+    }
+
+
+def describe_changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
+    """What changed between two schedule_and_place() answers: time, place, online link.
+
+    The online link is only named, never quoted: it may go to people without a place.
+    """
+    changes = []
+    # Labels marked for the catalog; the mail translates them in the registrant's language.
+    for key, label in (("time", N_("Time")), ("place", N_("Place"))):
+        if before[key] != after[key]:
+            change = {"what": label, "before": before[key], "after": after[key]}
+            if key == "time" and before.get("times") and after.get("times"):
+                change.update(before_times=before["times"], after_times=after["times"])
+            changes.append(change)
+    if before["join_url"] != after["join_url"] and after["join_url"]:
+        changes.append({"what": N_("Online link"), "before": "", "after": ""})
+    return changes
 
 
 def create_event(campaign_id: int, organizer: Organizer, data: EventInput) -> Event:
@@ -244,6 +329,8 @@ def cancel(event: Event, now: datetime) -> None:
     """Cancel for good: the page says so and the calendar entry is withdrawn."""
     if event.status == STATUS_CANCELLED:
         raise EventError("This event is already cancelled.")
+    if event.status == STATUS_DRAFT and event.published_at is None:
+        raise EventError("A draft that was never published has nobody to tell: edit it instead.")
     event.status = STATUS_CANCELLED
     event.cancelled_at = now
     event.sequence += 1
@@ -273,174 +360,24 @@ def clone(event: Event, organizer: Organizer) -> Event:
     return copy
 
 
-def event_for(organizer: Organizer, event_id: int) -> Event | None:
-    """The event when organizer may see and change it (admins: any; others: their own)."""
-    event = db.session.get(Event, event_id)
-    if event is None:
-        return None
-    if not organizer.is_admin and event.organizer_id != organizer.id:
-        return None
-    return event
-
-
-def events_for(organizer: Organizer, campaign_id: int) -> Select[tuple[Event]]:
-    """The organizer's events (all events for admins), newest start first."""
-    query = select(Event).where(Event.campaign_id == campaign_id)
-    if not organizer.is_admin:
-        query = query.where(Event.organizer_id == organizer.id)
-    return query.order_by(Event.starts_at.desc(), Event.id.desc())
-
-
-@dataclass(frozen=True)
-class ListingFilters:
-    city: str = ""
-    region: str = ""
-    online: bool = False
-
-
-def public_events_query(campaign_id: int, now: datetime, filters: ListingFilters) -> Select:
-    """Upcoming published events (not yet ended), soonest first, with filters."""
-    query = select(Event).where(
-        Event.campaign_id == campaign_id,
-        Event.status == STATUS_PUBLISHED,
-        Event.ends_at > now,
-    )
-    if "\x00" in filters.city + filters.region:
-        # No stored place holds a NUL, and PostgreSQL refuses one in a parameter.
-        return query.where(false())
-    if filters.city:
-        query = query.where(func.lower(Event.city) == filters.city.lower())
-    if filters.region:
-        query = query.where(func.lower(Event.region) == filters.region.lower())
-    if filters.online:
-        query = query.where(Event.format.in_((FORMAT_ONLINE, FORMAT_HYBRID)))
-    return query.order_by(Event.starts_at, Event.id)
-
-
-def feed_events_query(campaign_id: int, now: datetime) -> Select:
-    """Published and cancelled events of the last 30 days and the future, for the feed."""
-    return (
-        select(Event)
-        .where(
-            Event.campaign_id == campaign_id,
-            Event.status.in_((STATUS_PUBLISHED, STATUS_CANCELLED)),
-            Event.ends_at > now - timedelta(days=30),
-        )
-        .order_by(Event.starts_at, Event.id)
+def last_used_timezone(organizer_id: int) -> str | None:
+    """The time zone of the event this organizer saved last, or None for a first event."""
+    return db.session.scalar(
+        select(Event.timezone)
+        .where(Event.organizer_id == organizer_id)
+        .order_by(Event.updated_at.desc(), Event.id.desc())
+        .limit(1)
     )
 
 
-# Built once, at import: the listing asks for it on every request.
-_LISTING_VERSION = select(
-    func.count(),
-    func.max(Event.updated_at),
-    func.count(
-        case(
-            (
-                (Event.status == STATUS_PUBLISHED) & (Event.ends_at > bindparam("now")),
-                1,
-            )
-        )
-    ),
-).where(Event.campaign_id == bindparam("campaign_id"))
-
-
-_CAMPAIGN_STATE = state_columns(Campaign)
-_LISTING_STATE = (
-    select(*_CAMPAIGN_STATE, *_LISTING_VERSION.selected_columns)
-    .select_from(Campaign)
-    .outerjoin(Event, Event.campaign_id == Campaign.id)
-    .where(Campaign.id == CURRENT_CAMPAIGN_ID)
-    .group_by(Campaign.id)
-)
-
-
-@dataclass(frozen=True)
-class ListingState:
-    """The public listing's state as plain values: the current campaign's row_state and
-    its listing_version, read with one Core query (a cached listing's whole database cost)."""
-
-    campaign_id: int
-    key: tuple[Any, ...]
-
-
-def listing_state(now: datetime) -> ListingState | None:
-    """The state of the current campaign's listing, or None when there is no campaign."""
-    row = db.session.connection().execute(_LISTING_STATE, {"now": now}).first()
-    if row is None:
-        return None
-    width = len(_CAMPAIGN_STATE)
-    campaign = columns_state(Campaign, row[:width])
-    assert campaign is not None
-    version = (int(row[width]), row[width + 1], int(row[width + 2]))
-    return ListingState(campaign[1 + _CAMPAIGN_KEYS.index("id")], (campaign, version))
-
-
-_CAMPAIGN_KEYS = [column.key for column in _CAMPAIGN_STATE]
-
-
-def listing_version(campaign_id: int, now: datetime) -> tuple[int, datetime | None, int]:
-    """A value that changes whenever the campaign's public listing can change.
-
-    Every change to an event row sets its updated_at, a new or deleted row changes the
-    count, and an event leaving the listing because it ended changes the last figure
-    (the number still listable at `now`). One aggregate over the campaign's events.
-    """
-    row = db.session.execute(_LISTING_VERSION, {"campaign_id": campaign_id, "now": now}).one()
-    return int(row[0]), row[1], int(row[2])
-
-
-def public_places(campaign_id: int, now: datetime) -> tuple[list[str], list[str]]:
-    """Cities and regions that have upcoming published events, for the filters."""
-    base = (
-        Event.campaign_id == campaign_id,
-        Event.status == STATUS_PUBLISHED,
-        Event.ends_at > now,
+def events_for(organizer: Organizer, campaign_id: int, now: datetime) -> Select[tuple[Event]]:
+    """The organizer's events (all events for admins): those not over yet soonest first,
+    as on the dashboard, then the ones that ended, most recent first."""
+    query = access.scope(select(Event).where(Event.campaign_id == campaign_id), organizer)
+    is_over = case((Event.ends_at <= now, 1), else_=0)
+    return query.order_by(
+        is_over,
+        case((Event.ends_at > now, Event.starts_at)).asc(),
+        Event.starts_at.desc(),
+        Event.id,
     )
-    cities = db.session.scalars(
-        select(Event.city).where(*base, Event.city != "").distinct().order_by(Event.city)
-    )
-    regions = db.session.scalars(
-        select(Event.region).where(*base, Event.region != "").distinct().order_by(Event.region)
-    )
-    return list(cities), list(regions)
-
-
-def plausible_slug(slug: str) -> bool:
-    """False for a slug no event can have (too long, a NUL): answer 404 without a query."""
-    return len(slug) <= 160 and "\x00" not in slug
-
-
-def public_event(slug: str) -> Event | None:
-    """A published, past or cancelled event by slug; drafts are never public."""
-    if not plausible_slug(slug):
-        return None
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None or event.status == STATUS_DRAFT:
-        return None
-    return event
-
-
-def public_totals(campaign_id: int, now: datetime) -> dict[str, int]:
-    """Counts for the home page: upcoming events and the cities they are in."""
-    base = (
-        Event.campaign_id == campaign_id,
-        Event.status == STATUS_PUBLISHED,
-        Event.ends_at > now,
-    )
-    events = db.session.scalar(select(func.count()).select_from(Event).where(*base)) or 0
-    cities = (
-        db.session.scalar(
-            select(func.count(func.distinct(func.lower(Event.city)))).where(*base, Event.city != "")
-        )
-        or 0
-    )
-    online = (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Event)
-            .where(*base, Event.format.in_((FORMAT_ONLINE, FORMAT_HYBRID)))
-        )
-        or 0
-    )
-    return {"events": events, "cities": cities, "online": online}

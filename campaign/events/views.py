@@ -1,12 +1,21 @@
-"""Public event pages and the organizer's event management."""
+"""Public event pages (the listing, the event page, calendar files); the organizer's
+event management is in campaign.events.manage_views.
+
+The event page carries the registration form: the form's POST is signups.views.register,
+which answers a form with errors through event_page_with_errors here.
+"""
 
 from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     make_response,
     redirect,
@@ -14,40 +23,73 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from campaign.campaigns.services import current_campaign, request_campaign
-from campaign.core.pagecache import render_cached, row_state
+from campaign.core.forms import bind_errors
+from campaign.core.pagecache import cached_response
+from campaign.core.throttle import Check, Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url, page_number
-from campaign.events import calendar, services
-from campaign.events.forms import EventForm
+from campaign.events import (
+    calendar,
+    contact,
+    eventmap,
+    listing,
+    public,
+    translations,
+)
+from campaign.events.forms import ContactForm
 from campaign.events.models import Event
-from campaign.extensions import db
-from campaign.organizers.forms import ToggleForm
+from campaign.extensions import client_address, db, throttle
+from campaign.i18n.web import current_locale
+from campaign.signups import guard
 from campaign.signups import services as signup_services
+from campaign.signups.forms import SignupForm
 
+log = logging.getLogger(__name__)
 bp = Blueprint("events", __name__)
-manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage/events")
 
 
 # --- public -------------------------------------------------------------------------------
 
 
+@bp.app_template_global("language_name")
+def _language_name(code: str) -> str:
+    """A language's name in the language pages are being rendered in."""
+    return translations.language_name(code, current_locale())
+
+
 @bp.get("/events")
-def index() -> str:
+def index() -> Response:
+    """The public listing: upcoming events, soonest first, filtered by words, dates, place
+    or online; a filter that cannot be used says why and is left out.
+
+    Rendered once per state of the campaign's events, then served from memory; a copy is
+    kept only if the rows it shows were read in that state.
+    """
     now = utcnow()
-    state = services.listing_state(now)
+    state = public.listing_state(now)
     if state is None:
         abort(404)
-    filters = services.ListingFilters(
-        city=request.args.get("city", "")[:100],
-        region=request.args.get("region", "")[:100],
-        online=request.args.get("online") == "1",
-    )
+    dates = listing.DateFilter()
+    if public.asks_for_dates(request.args):
+        campaign = request_campaign()
+        if campaign is None:
+            abort(404)
+        when = request.args.get("when", "")[:20] or listing.WHEN_RANGE  # dates typed alone
+        dates = listing.date_filter(
+            when,
+            request.args.get("from", ""),
+            request.args.get("to", ""),
+            now,
+            campaign.day,
+            campaign.timezone,
+        )
+    filters = public.listing_filters(request.args, dates)
     page = page_number()
     per_page = current_app.config["EVENTS_PER_PAGE"]
+    slot = public.listing_slot(filters, dates, page, per_page)
     consistent = False
 
     def render() -> str:
@@ -56,47 +98,247 @@ def index() -> str:
         if campaign is None:  # deactivated a moment ago
             abort(404)
         pagination = db.paginate(
-            services.public_events_query(campaign.id, now, filters),
+            public.public_events_query(campaign.id, now, filters),
             page=page,
             per_page=per_page,
             error_out=False,
         )
-        cities, regions = services.public_places(campaign.id, now)
+        cities, regions = public.public_places(campaign.id, now)
+        figures = public.seat_figures([event.id for event in pagination.items])
+        badges = {
+            event.id: public.seat_badge(event, *figures[event.id]) for event in pagination.items
+        }
+        event_texts = translations.localized_many(pagination.items, current_locale())
+        event_map = eventmap.build_map(
+            eventmap.map_events(campaign.id, now, filters),
+            lambda slug: url_for("events.detail", slug=slug),
+        )
         # Read last: nothing the page shows changed while it was being read.
-        version = services.listing_version(campaign.id, now)
-        consistent = (row_state(campaign), version) == state.key
+        consistent = public.listing_state(now) == state
         return render_template(
             "events/index.html",
+            event_map=event_map,
             pagination=pagination,
             filters=filters,
+            dates=dates,
+            when_choices=listing.WHEN_CHOICES,
+            badges=badges,
+            event_texts=event_texts,
             cities=cities,
             regions=regions,
+            feed_url=absolute_url("events.calendar_feed"),
         )
 
-    # Rendered once per state of the campaign's events, then served from memory; a copy is
-    # kept only if the rows it shows were read in that state.
-    return render_cached((filters, page, per_page), state.key, {}, render, keep=lambda: consistent)
+    return cached_response(slot, state.key, {}, render, keep=lambda: consistent)
 
 
 @bp.get("/events/<slug>")
 def detail(slug: str) -> Response:
-    from campaign.signups.views import public_event_page
+    """The public event page with a fresh registration form.
 
-    return public_event_page(slug)
+    One Core query reads the state of everything the page shows; a page rendered in that
+    state is served from memory with this visitor's tokens (campaign.core.pagecache). Only
+    on a miss are the ORM objects loaded and the page rendered, and that copy is kept only
+    if they were read in the same state (a registration may land between the two reads).
+    """
+    state = public.public_page_state(slug)
+    if state is None:
+        abort(404)
+    now = utcnow()
+    ref = public.event_page_ref(request.args)
+    started = guard.form_token(guard.form_keys(), slug)
+    consistent = False
+
+    def render() -> str:
+        nonlocal consistent
+        page = public.public_page(slug)
+        if page is None:  # deleted or unpublished a moment ago
+            abort(404)
+        # Read again last: nothing the page shows changed while it was being read.
+        consistent = public.public_page_state(slug) == state
+        g.campaign = page.campaign  # the layout's campaign: already loaded
+        form = SignupForm(formdata=None)
+        form.ref.data = ref
+        return _render_event_page(
+            page.event, form, page.confirmed, page.waitlisted, now, started, page.host_name
+        )
+
+    key = public.event_page_version(state, now)
+    holes = {"started": lambda: started}
+    return cached_response((state.event_id, ref), key, holes, render, keep=lambda: consistent)
+
+
+def event_page_with_errors(event: Event, form: SignupForm, status: int) -> Response:
+    """The event page showing a submitted registration form's errors (never cached).
+
+    Its new form token needs no minimum fill time: the person has filled the form once.
+    """
+    counts = signup_services.seat_counts(event.id)
+    token = guard.form_token(guard.form_keys(), event.slug, guard.KIND_CONFIRM)
+    body = _render_event_page(
+        event,
+        form,
+        counts["confirmed"],
+        counts["waitlisted"],
+        utcnow(),
+        token,
+        event.organizer.name,
+    )
+    return make_response(body, status)
+
+
+def _render_event_page(
+    event: Event,
+    form: SignupForm,
+    confirmed: int,
+    waitlisted: int,
+    now: datetime,
+    started: str,
+    host_name: str,
+) -> str:
+    """templates/events/detail.html for event, with form and the seat figures given."""
+    form.started.data = started
+    event_url = absolute_url("events.detail", slug=event.slug)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        text=translations.localized(event, current_locale()),
+        now=now,
+        form=form,
+        is_open=signup_services.is_open_for_signup(event, now),
+        seats_left=signup_services.seats_left(event, confirmed),
+        waitlisted=waitlisted,
+        confirmed=confirmed,
+        host_name=host_name,
+        directions_url=directions_url(event),
+        event_url=event_url,
+        google_url=calendar.google_calendar_link(event, event_url),
+        outlook_url=calendar.outlook_calendar_link(event, event_url),
+    )
+
+
+def directions_url(event: Event) -> str | None:
+    """A maps search for an in-person or hybrid event's place (a plain link, no embed)."""
+    if not event.has_venue:
+        return None
+    parts = [
+        event.venue,
+        event.address.replace("\n", ", "),
+        event.city,
+        event.region,
+        event.country,
+    ]
+    query = ", ".join(part.strip() for part in parts if part and part.strip())
+    if not query:
+        return None
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
+
+
+def _contact_page(
+    event: Event,
+    form: ContactForm,
+    status: int = 200,
+    notice: str = "",
+    limited: Limited | None = None,
+) -> Response:
+    """The "contact the host" form (never cached: it carries this visitor's tokens)."""
+    kind = guard.KIND_CONFIRM if request.method == "POST" else guard.KIND_FORM
+    form.started.data = guard.form_token(guard.form_keys(), CONTACT_SLOT + event.slug, kind)
+    body = render_template(
+        "events/contact.html",
+        event=event,
+        form=form,
+        now=utcnow(),
+        notice=notice,
+        limited=limited,
+        sent=request.method == "GET" and request.args.get("sent") == "1",
+        can_receive=contact.host_address(event) is not None,
+    )
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    if limited is not None:
+        response.headers["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+CONTACT_SLOT = "contact:"  # form tokens of the contact form never pass for the sign-up form
+
+
+@bp.route("/events/<slug>/contact", methods=["GET", "POST"])
+@counts_own_limits  # answering with the form and the message kept
+def contact_host(slug: str) -> Response:
+    """Write to an event's host without seeing their address: the app mails the message
+    (rate-limited, with the sign-up form's honeypot and form-token checks)."""
+    event = public.public_event(slug)
+    if event is None:
+        abort(404)
+    form = ContactForm()
+    if request.method == "GET":
+        return _contact_page(event, ContactForm(formdata=None))
+    if not form.validate_on_submit():
+        return _contact_page(event, form, 400)
+    done = redirect(url_for("events.contact_host", slug=slug, sent="1"), 303)
+    if form.website.data:
+        log.info("contact: dropped a message that filled the honeypot")
+        return done
+    verdict = guard.token_verdict(
+        guard.form_keys(),
+        form.started.data,
+        CONTACT_SLOT + slug,
+        float(current_app.config["SIGNUP_MIN_SECONDS"]),
+        time.time(),
+    )
+    try:
+        data = contact.clean(
+            contact.ContactInput(
+                form.name.data or "", form.email.data or "", form.message.data or ""
+            )
+        )
+    except contact.InvalidMessage as exc:
+        bind_errors(form, exc)
+        return _contact_page(event, form, 400)
+    if verdict is not None:
+        log.info("contact: asked for a second step (%s)", verdict)
+        return _contact_page(event, form, notice=CONTACT_SECOND_STEP)
+    limited = throttle.hit(
+        Check("address", current_app.config["CONTACT_RATE_LIMIT"], ("contact", client_address())),
+        Check("event", current_app.config["CONTACT_EVENT_RATE_LIMIT"], ("contact-event", slug)),
+    )
+    if limited is not None:
+        return _contact_page(event, form, 429, limited=limited)
+    try:
+        contact.queue_message(event, data, utcnow())
+    except contact.NoHost as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _contact_page(event, form, 409)
+    db.session.commit()
+    return done
+
+
+CONTACT_SECOND_STEP = (
+    "One more step: check your message and press Send message again. We ask this when a "
+    "form comes back very quickly or from a page that was already used, to keep automated "
+    "messages out."
+)
 
 
 def _ics_response(body: bytes, filename: str) -> Response:
+    """A calendar file download, cacheable for five minutes; its words follow the
+    visitor's language, so caches keep one copy per language."""
     response = make_response(body)
-    response.mimetype = "text/calendar"
-    response.charset = "utf-8"
+    response.mimetype = "text/calendar"  # text/*: Werkzeug adds charset=utf-8
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "public, max-age=300"
+    response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 
 @bp.get("/events/<slug>/calendar.ics")
 def calendar_file(slug: str) -> Response:
-    event = services.public_event(slug)
+    """One event as an .ics file, to add to a calendar."""
+    event = public.public_event(slug)
     if event is None:
         abort(404)
     body = calendar.event_calendar(
@@ -107,176 +349,11 @@ def calendar_file(slug: str) -> Response:
 
 @bp.get("/calendar.ics")
 def calendar_feed() -> Response:
+    """The campaign's events as a calendar feed to subscribe to (cancelled ones included)."""
     campaign = current_campaign()
     if campaign is None:
         abort(404)
-    events = list(db.session.scalars(services.feed_events_query(campaign.id, utcnow())))
+    events = list(db.session.scalars(public.feed_events_query(campaign.id, utcnow())))
     urls = {e.id: absolute_url("events.detail", slug=e.slug) for e in events}
     body = calendar.feed_calendar(events, current_app.config["BASE_URL"], urls, campaign.name)
     return _ics_response(body, "events.ics")
-
-
-# --- organizer ----------------------------------------------------------------------------
-
-
-@manage_bp.before_request
-@login_required
-def _require_login() -> None:
-    """Every route here needs a signed-in organizer."""
-    g.campaign = current_campaign()
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"]
-
-
-def _event_or_404(event_id: int) -> Event:
-    event = services.event_for(current_user, event_id)
-    if event is None:
-        abort(404)
-    return event
-
-
-def _campaign_id() -> int:
-    if g.campaign is None:
-        abort(404)
-    return g.campaign.id
-
-
-@manage_bp.get("")
-def index_manage() -> str:
-    status = request.args.get("status", "")
-    query = services.events_for(current_user, _campaign_id())
-    if status in ("draft", "published", "cancelled"):
-        query = query.where(Event.status == status)
-    page = page_number()
-    pagination = db.paginate(query, page=page, per_page=25, error_out=False)
-    return render_template(
-        "manage/events/index.html", pagination=pagination, status=status, now=utcnow()
-    )
-
-
-def _save_form(form: EventForm, event: Event | None) -> Event | None:
-    """Validate form and service rules together; on success save and return the event."""
-    form_ok = form.validate_on_submit()
-    if request.method != "POST":
-        return None
-    if not form_ok and "csrf_token" in form.errors:
-        abort(400)
-    data = form.to_input()
-    errors: dict[str, str] = {}
-    try:
-        services.validate(data)
-    except services.EventValidationError as exc:
-        errors = exc.errors
-    if errors or not form_ok:
-        for name, message in errors.items():
-            field = getattr(form, name, None)
-            # One message per field: the service's words are clearer than WTForms'.
-            if field is not None:
-                field.errors = [message]
-        return None
-    try:
-        if event is None:
-            event = services.create_event(_campaign_id(), current_user, data)
-            message = "Draft saved. Publish it when it is ready."
-        else:
-            signup_services.lock_event(event.id)
-            changed = services.update_event(event, data)
-            signup_services.on_event_updated(event, changed, utcnow(), _secret())
-            message = "Saved."
-            if changed and event.published_at is not None:
-                message = "Saved. The time or place changed: calendar entries are updated."
-    except services.EventError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return event
-
-
-@manage_bp.route("/new", methods=["GET", "POST"])
-def new():  # type: ignore[no-untyped-def]
-    form = EventForm()
-    if request.method == "GET":
-        form.timezone.data = g.campaign.timezone if g.campaign else "UTC"
-    event = _save_form(form, None)
-    if event is not None:
-        return redirect(url_for("events_manage.show", event_id=event.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("manage/events/edit.html", form=form, event=None), status
-
-
-@manage_bp.get("/<int:event_id>")
-def show(event_id: int) -> str:
-    event = _event_or_404(event_id)
-    return render_template(
-        "manage/events/show.html", event=event, action=ToggleForm(), now=utcnow()
-    )
-
-
-@manage_bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
-def edit(event_id: int):  # type: ignore[no-untyped-def]
-    event = _event_or_404(event_id)
-    if event.is_cancelled:
-        flash("A cancelled event cannot be edited.", "error")
-        return redirect(url_for("events_manage.show", event_id=event.id))
-    form = EventForm()
-    if request.method == "GET":
-        form.fill_from(event)
-    saved = _save_form(form, event)
-    if saved is not None:
-        return redirect(url_for("events_manage.show", event_id=saved.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("manage/events/edit.html", form=form, event=event), status
-
-
-def _action(event_id: int, action: str) -> Response:
-    event = _event_or_404(event_id)
-    if not ToggleForm().validate_on_submit():
-        abort(400)
-    try:
-        if action == "publish":
-            services.publish(event, utcnow())
-            message = "Published: the event is on the public site."
-        elif action == "unpublish":
-            services.unpublish(event)
-            message = "Unpublished: the event is a draft again."
-        elif action == "cancel":
-            signup_services.lock_event(event.id)
-            services.cancel(event, utcnow())
-            signup_services.on_event_cancelled(event, utcnow(), _secret())
-            message = "Cancelled. Registrants are being emailed; the public page says so."
-        else:
-            copy = services.clone(event, current_user)
-            db.session.commit()
-            flash("Copied as a new draft. Check the dates and details.", "success")
-            return redirect(url_for("events_manage.edit", event_id=copy.id))
-    except services.EventError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("events_manage.show", event_id=event.id))
-
-
-@manage_bp.post("/<int:event_id>/publish")
-def publish(event_id: int) -> Response:
-    return _action(event_id, "publish")
-
-
-@manage_bp.post("/<int:event_id>/unpublish")
-def unpublish(event_id: int) -> Response:
-    return _action(event_id, "unpublish")
-
-
-@manage_bp.post("/<int:event_id>/cancel")
-def cancel(event_id: int) -> Response:
-    return _action(event_id, "cancel")
-
-
-@manage_bp.post("/<int:event_id>/clone")
-def clone(event_id: int) -> Response:
-    return _action(event_id, "clone")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from campaign.extensions import db
+
+if TYPE_CHECKING:
+    from campaign.graphics.services.housekeeping import CurrentCard
 
 
 @click.group("cards")
@@ -27,13 +32,13 @@ def load_content(approve: bool, path: Path | None) -> None:
     """Add the myth/fact pairs of the content file that the campaign does not have yet."""
     from campaign.campaigns.services import current_campaign
     from campaign.core.timeutil import utcnow
-    from campaign.graphics import services
+    from campaign.graphics.services import content
 
     campaign = current_campaign()
     if campaign is None:
         raise click.ClickException("No campaign yet: run seed-demo or create one first.")
-    added = services.load_content(
-        campaign, utcnow(), approve=approve, path=path or services.CONTENT_FILE
+    added = content.load_content(
+        campaign, utcnow(), approve=approve, path=path or content.CONTENT_FILE
     )
     db.session.commit()
     state = "approved" if approve else "waiting for an admin's approval"
@@ -44,20 +49,24 @@ def load_content(approve: bool, path: Path | None) -> None:
 def render_all() -> None:
     """Render every card the site points at now (all presets) that is not on disk yet."""
     from campaign.core.timeutil import utcnow
-    from campaign.graphics import services
+    from campaign.graphics.services.cardspecs import render_png
+    from campaign.graphics.services.housekeeping import register_current
+    from campaign.graphics.services.registry import card_store
 
-    cards = services.register_current(utcnow())
+    cards = register_current(utcnow())
     db.session.commit()
-    store = services.card_store()
+    store = card_store()
     missing = [c for c in cards if store.read(c.key) is None]
     click.echo(f"{len(cards)} current cards, {len(missing)} to render.")
-    with click.progressbar(
-        missing, label="Rendering cards", item_show_func=lambda c: c and f"{c.kind}/{c.preset}"
-    ) as bar:
+    with click.progressbar(missing, label="Rendering cards", item_show_func=_card_label) as bar:
         for card in bar:
-            spec, preset = card.spec, card.preset
-            store.get_or_render(card.key, lambda s=spec, p=preset: services.render_png(s, p))
+            store.get_or_render(card.key, partial(render_png, card.spec, card.preset))
     click.echo(f"Done: cards are in {store.directory}.")
+
+
+def _card_label(card: CurrentCard | None) -> str | None:
+    """What the progress bar shows for the card being rendered."""
+    return f"{card.kind}/{card.preset}" if card is not None else None
 
 
 @cards_group.command("prune")
@@ -69,13 +78,17 @@ def render_all() -> None:
     help="Keep cards that stopped being current less than this many days ago.",
 )
 def prune(keep_days: int) -> None:
-    """Delete rendered cards nothing has pointed at for a while (current ones never)."""
+    """Delete rendered cards nothing has pointed at for a while (current ones never), and
+    the flyers of past events and of earlier versions of an event."""
     from campaign.core.timeutil import utcnow
-    from campaign.graphics import services
+    from campaign.graphics.services import housekeeping
+    from campaign.graphics.services.flyers import prune_flyers
 
-    result = services.prune(utcnow(), keep_days)
+    now = utcnow()
+    result = housekeeping.prune(now, keep_days)
     db.session.commit()
+    flyers = prune_flyers(now, keep_days)
     click.echo(
         f"Deleted {result['files']} files and {result['rows']} stale keys "
-        f"({result['leftovers']} leftover temporary files)."
+        f"({result['leftovers']} leftover temporary files), and {flyers} old flyers."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import smtplib
 import ssl
 import sys
@@ -12,21 +13,31 @@ import tempfile
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
 
 class TransientError(Exception):
-    """Worth retrying later: 4xx replies, timeouts, refused or dropped connections."""
+    """Worth retrying later, charged to the message: a 4xx answer about it."""
 
 
-class ConnectionFailed(TransientError):
-    """The server could not be reached or did not greet: the rest of a batch would fail too."""
+class ServerUnavailable(TransientError):
+    """The server cannot take mail now: no connection, no greeting, a refused login or
+    sender, a 421, or it stopped answering before the message went out. Nothing was
+    sent; no message is charged an attempt and the deliverer backs off as a whole."""
+
+
+class OutcomeUnknown(TransientError):
+    """The message went out but no answer came (a timeout or a dropped connection after
+    the content): it may have arrived. Retried later with backoff, never at once."""
 
 
 class PermanentError(Exception):
-    """Retrying will not help: 5xx replies. The message is marked failed."""
+    """Retrying will not help: a 5xx answer about the message. It is marked failed."""
 
 
 class Backend(Protocol):
@@ -42,16 +53,22 @@ class FileBackend:
         self.directory = Path(directory)
 
     def open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ServerUnavailable(f"cannot write to the mail folder: {exc}") from exc
 
     def send(self, message: Message) -> None:
         message_id = str(message["Message-ID"]).strip("<>").split("@")[0]
         safe = "".join(ch for ch in message_id if ch.isalnum() or ch in ".-_")[:80]
         # Write then rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
-        os.replace(tmp, self.directory / f"{safe}.eml")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message.as_bytes())
+            os.replace(tmp, self.directory / f"{safe}.eml")
+        except OSError as exc:  # a full disk is an outage, not the message's fault
+            raise ServerUnavailable(f"cannot write to the mail folder: {exc}") from exc
 
     def close(self) -> None:
         return None
@@ -84,14 +101,52 @@ class SMTPSettings:
     local_hostname: str | None = None
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP writing DATA out here, so the backend knows whether the content of
+    the current message has started to go out (after that, a failure is no proof that
+    the message did not arrive)."""
+
+    content_sent = False
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        code, reply = self.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):  # (send_message hands over bytes with CRLF already)
+            msg = _LINE_END.sub(b"\r\n", msg.encode("ascii"))
+        content = _LINE_START_DOT.sub(b"..", bytes(msg))
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        self.content_sent = True
+        self.send(content + b".\r\n")
+        return self.getreply()
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LINE_START_DOT = re.compile(rb"(?m)^\.")
+
+
+class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL with _SMTP's data()."""
+
+
 class SMTPBackend:
-    """One SMTP connection reused for a batch, reopened when it drops."""
+    """One SMTP connection reused for a batch.
+
+    Sends each message at most once per call: a connection found closed before the
+    message's content went out is reopened and the message sent again at once (the
+    server closed an idle connection); after the content went out, a timeout or a drop
+    is an unknown outcome (OutcomeUnknown) and the caller retries later, as RFC 5321
+    expects. Answers about the server rather than the message (no connection, no
+    greeting, refused login or sender, 421, a server that stopped answering) raise
+    ServerUnavailable.
+    """
 
     def __init__(self, settings: SMTPSettings) -> None:
         if settings.security not in ("none", "starttls", "ssl"):
             raise ValueError("SMTP security must be none, starttls or ssl")
         self.settings = settings
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _SMTP | _SMTPSSL | None = None
         self._tls: ssl.SSLContext | None = None
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -104,10 +159,10 @@ class SMTPBackend:
         if self.connection is not None:
             return
         s = self.settings
-        conn: smtplib.SMTP | None = None
+        conn: _SMTP | _SMTPSSL | None = None
         try:
             if s.security == "ssl":
-                conn = smtplib.SMTP_SSL(
+                conn = _SMTPSSL(
                     s.host,
                     s.port,
                     timeout=s.timeout,
@@ -115,51 +170,70 @@ class SMTPBackend:
                     local_hostname=s.local_hostname,
                 )
             else:
-                conn = smtplib.SMTP(
-                    s.host, s.port, timeout=s.timeout, local_hostname=s.local_hostname
-                )
+                conn = _SMTP(s.host, s.port, timeout=s.timeout, local_hostname=s.local_hostname)
                 if s.security == "starttls":
                     conn.starttls(context=self._tls_context())
             if s.username:
                 conn.login(s.username, s.password)
+            conn.ehlo_or_helo_if_needed()
         except (OSError, smtplib.SMTPException) as exc:
             # A refused login or a 4xx/5xx greeting is the server's (or the settings')
-            # problem, not the message's: retried with backoff like a refused connection.
+            # problem, not a message's: retried with backoff like a refused connection.
             if conn is not None:
                 with contextlib.suppress(OSError):
                     conn.close()
-            if isinstance(exc, smtplib.SMTPResponseException):
-                reason = _reply(exc.smtp_code, exc.smtp_error)
-            else:
-                reason = f"{type(exc).__name__}: {exc}"
-            raise ConnectionFailed(f"connection failed: {reason}") from exc
+            raise ServerUnavailable(f"connection failed: {_reason(exc)}") from exc
         self.connection = conn
 
     def send(self, message: Message) -> None:
-        for attempt in (1, 2):
+        reused = self.connection is not None
+        while True:
             self.open()
-            assert self.connection is not None
+            conn = self.connection
+            assert conn is not None
+            conn.content_sent = False
             try:
-                refused = self.connection.send_message(message)
-            except smtplib.SMTPServerDisconnected as exc:
-                self._drop()
-                if attempt == 2:
-                    raise TransientError(f"server disconnected: {exc}") from exc
-                continue  # the reused connection had gone stale: reopen once
+                refused = conn.send_message(message)
             except smtplib.SMTPRecipientsRefused as exc:
-                self._reset()
                 code, reply = next(iter(exc.recipients.values()))
-                raise _classify(code, reply) from exc
+                raise self._answered(code, reply) from exc
+            except smtplib.SMTPSenderRefused as exc:
+                if exc.smtp_code >= 500 and exc.smtp_code != 552:  # 552: too big, this one
+                    self._drop()
+                    raise ServerUnavailable(
+                        f"the server refuses the sender: {_reply(exc.smtp_code, exc.smtp_error)}"
+                    ) from exc
+                raise self._answered(exc.smtp_code, exc.smtp_error) from exc
             except smtplib.SMTPResponseException as exc:
+                raise self._answered(exc.smtp_code, exc.smtp_error) from exc
+            except smtplib.SMTPNotSupportedError as exc:  # SMTPUTF8 needed, not offered
                 self._reset()
-                raise _classify(exc.smtp_code, exc.smtp_error) from exc
+                raise PermanentError(f"not sent: {exc}") from exc
             except (OSError, smtplib.SMTPException) as exc:
                 self._drop()
-                raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+                if conn.content_sent:
+                    raise OutcomeUnknown(
+                        f"no answer after the message was sent ({_reason(exc)})"
+                    ) from exc
+                if reused and not _timed_out(exc):
+                    reused = False
+                    continue  # an idle connection the server had closed: reopen once
+                raise ServerUnavailable(f"the server stopped answering: {_reason(exc)}") from exc
             if refused:
                 code, reply = next(iter(refused.values()))
-                raise _classify(code, reply)
+                raise self._answered(code, reply)
             return
+
+    def _answered(self, code: int, text: bytes | str) -> Exception:
+        """The error for an answer about the message; 421 (or no valid reply code) is
+        about the server."""
+        if code == 421 or not 400 <= code < 600:
+            self._drop()
+            return ServerUnavailable(f"the server is not taking mail: {_reply(code, text)}")
+        self._reset()
+        if 400 <= code < 500:
+            return TransientError(_reply(code, text))
+        return PermanentError(_reply(code, text))
 
     def _reset(self) -> None:
         try:
@@ -181,13 +255,46 @@ class SMTPBackend:
         self._drop()
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """True when exc, or what it was raised from, is a socket timeout."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc.smtp_code, exc.smtp_error)
+    if _timed_out(exc):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {text}".strip()
 
 
-def _classify(code: int, text: bytes | str) -> Exception:
-    if 400 <= code < 500:
-        return TransientError(_reply(code, text))
-    return PermanentError(_reply(code, text))
+def backend_from_config(config: dict[str, Any], instance_path: str) -> Backend:
+    """The configured backend: file (default), console or smtp."""
+    kind = str(config.get("MAIL_BACKEND", "file")).lower()
+    if kind == "file":
+        return FileBackend(config.get("MAIL_FILE_DIR") or os.path.join(instance_path, "mail"))
+    if kind == "console":
+        return ConsoleBackend()
+    if kind == "smtp":
+        return SMTPBackend(
+            SMTPSettings(
+                host=config.get("SMTP_HOST") or "localhost",
+                port=int(config.get("SMTP_PORT") or 587),
+                security=str(config.get("SMTP_SECURITY") or "starttls").lower(),
+                username=config.get("SMTP_USERNAME") or "",
+                password=config.get("SMTP_PASSWORD") or "",
+                timeout=float(config.get("SMTP_TIMEOUT") or 20),
+            )
+        )
+    raise ValueError(f"Unknown MAIL_BACKEND {kind!r}: use file, console or smtp")

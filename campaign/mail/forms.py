@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from campaign.i18n.markers import N_
+
 AUDIENCES = {
-    "confirmed": "People with a place",
-    "waitlisted": "People on the waitlist",
-    "active": "Everyone registered (places and waitlist)",
+    "confirmed": N_("People with a place"),
+    "waitlisted": N_("People on the waitlist"),
+    "active": N_("Everyone registered (places and waitlist)"),
 }
 
 
 class BroadcastForm(FlaskForm):
     audience = RadioField(
-        "Send to",
-        choices=[SelectChoice(value, label) for value, label in AUDIENCES.items()],
+        lazy_gettext("Send to"),
+        choices=[SelectChoice(value, lazy_gettext(label)) for value, label in AUDIENCES.items()],
         default="confirmed",
     )
-    subject = StringField("Subject", validators=[InputRequired(), Length(max=150)])
+    subject = StringField(lazy_gettext("Subject"), validators=[InputRequired(), Length(max=150)])
     body = TextAreaField(
-        "Message",
+        lazy_gettext("Message"),
         validators=[InputRequired(), Length(max=5000)],
-        description="Plain text. Leave a blank line between paragraphs.",
+        description=lazy_gettext(
+            "Formatting as in event descriptions: **bold**, *italic*, lists and links. "
+            "Leave a blank line between paragraphs."
+        ),
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.core.timeutil import utcnow
 from campaign.core.types import UTCDateTime
-from campaign.extensions import db
+from campaign.extensions import Model
 
 STATUS_QUEUED = "queued"
 STATUS_SENT = "sent"
@@ -26,16 +26,21 @@ KIND_EVENT_CHANGED = "event_changed"
 KIND_EVENT_CANCELLED = "event_cancelled"
 KIND_BROADCAST = "broadcast"
 KIND_THANK_YOU = "thank_you"
+KIND_HOST_CONTACT = "host_contact"  # a visitor's message to an event's host
+# A copy of a broadcast sent to the organizer writing it (no registration).
+KIND_BROADCAST_TEST = "broadcast_test"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email waiting for, or past, delivery.
 
     The row is written in the same transaction as its cause with what is needed to
     render it; the deliverer renders it outside the request, on the first attempt.
 
     Deliverers claim rows by setting claimed_by and lease_until atomically; a row whose
-    lease ran out is claimable again. dedupe_key makes enqueueing idempotent.
+    lease ran out is claimable again. dedupe_key makes enqueueing idempotent. A queued
+    row is withdrawn by setting status to cancelled; the deliverer re-checks that just
+    before sending and when recording (see campaign/mail/steps.py).
     """
 
     __tablename__ = "outbox"
@@ -68,6 +73,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set (committed) by the deliverer just before it hands the message to the server,
+    # cleared when it records what happened: while set, the message is on its way.
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -76,18 +84,19 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
 
 
-class Broadcast(db.Model):
-    """A message an organizer sent to the attendees of one event."""
+class MailStatus(Model):
+    """How delivery is going, as the schedulers last saw it (one row, id 1).
 
-    __tablename__ = "broadcasts"
+    Written at most once per delivery round; read by the outbox, the dashboard and
+    /healthz/mail. Holds no personal data: addresses are removed from the error.
+    """
+
+    __tablename__ = "mail_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    organizer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizers.id", ondelete="SET NULL")
-    )
-    audience: Mapped[str] = mapped_column(String(20))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    recipients: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the deliverer that last failed to reach the server tries again.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

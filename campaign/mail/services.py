@@ -8,18 +8,26 @@ registered for the row's kind. Nothing here talks to a mail server.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import Select, exists, func, insert, select, update
 
+from campaign.core.database import changed_rows
 from campaign.extensions import db
-from campaign.mail.models import STATUS_CANCELLED, STATUS_QUEUED, OutboxMessage
+from campaign.mail.models import (
+    STATUS_CANCELLED,
+    STATUS_FAILED,
+    STATUS_QUEUED,
+    STATUS_SENT,
+    OutboxMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,12 @@ class Rendered:
 
 
 Renderer = Callable[[OutboxMessage], Rendered]
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID no other message has: 128 bits from the OS, never from `random`,
+    whose state a library (or a test's seeded generator) may have fixed."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def _mail_domain() -> str:
@@ -94,7 +108,7 @@ def enqueue(
             to_email=to_email,
             params=params or {},
             headers={},
-            message_id=make_msgid(domain=_mail_domain()),
+            message_id=new_message_id(_mail_domain()),
             dedupe_key=dedupe_key,
             status=STATUS_QUEUED,
             attempts=0,
@@ -127,7 +141,7 @@ def enqueue_many(
             to_email=m["to_email"],
             params=m.get("params") or {},
             headers={},
-            message_id=make_msgid(domain=domain),
+            message_id=new_message_id(domain),
             dedupe_key=m.get("dedupe_key"),
             status=STATUS_QUEUED if withdrawn is None else STATUS_CANCELLED,
             last_error=withdrawn,
@@ -139,18 +153,6 @@ def enqueue_many(
     ]
     db.session.connection().execute(_INSERT_OUTBOX, rows)
     return len(rows)
-
-
-def ensure_rendered(row: OutboxMessage) -> None:
-    """Render a row's content once; later attempts send exactly the same message."""
-    if row.subject is not None:
-        return
-    rendered = renderer_for(row.kind)(row)
-    row.subject = rendered.subject
-    row.text_body = rendered.text
-    row.html_body = rendered.html
-    row.headers = rendered.headers
-    row.ics = rendered.ics
 
 
 def mailed_recently(event_id: int, to_email: str, now: datetime, window: timedelta) -> bool:
@@ -170,17 +172,35 @@ def mailed_recently(event_id: int, to_email: str, now: datetime, window: timedel
     )
 
 
-def cancel_queued_for_registration(registration_id: int) -> int:
-    """Withdraw queued mail for a registration (cancelled or deleted); returns how many."""
+def withdraw_queued(reason: str, *conditions: Any) -> int:
+    """Withdraw the queued mail matching `conditions` in the caller's transaction, with
+    `reason` as its note; returns how many.
+
+    Once this commits, none of it is sent. A message a deliverer already has on its way
+    is withdrawn too, and the deliverer records it as sent before the withdrawal. The
+    rows are locked in id order (PostgreSQL), the order every deliverer keeps, so the
+    two never deadlock; a deliverer's step in progress is waited for.
+    """
+    ids = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == STATUS_QUEUED, *conditions)
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
     result = db.session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.registration_id == registration_id,
-            OutboxMessage.status == STATUS_QUEUED,
-        )
-        .values(status=STATUS_CANCELLED, last_error="withdrawn: registration ended")
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == STATUS_QUEUED)
+        .values(status=STATUS_CANCELLED, last_error=reason)
+        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed_rows(result)
+
+
+def cancel_queued_for_registration(registration_id: int) -> int:
+    """Withdraw queued mail for a registration (cancelled or deleted); returns how many."""
+    return withdraw_queued(
+        "withdrawn: registration ended", OutboxMessage.registration_id == registration_id
+    )
 
 
 def scrub_for_registration(registration_id: int, placeholder_email: str) -> None:
@@ -194,10 +214,10 @@ def scrub_for_registration(registration_id: int, placeholder_email: str) -> None
     )
 
 
-def outbox_query(event_ids: list[int] | None, status: str = "", event_id: int | None = None):  # type: ignore[no-untyped-def]
+def outbox_query(
+    event_ids: list[int] | None, status: str = "", event_id: int | None = None
+) -> Select[tuple[OutboxMessage]]:
     """Outbox rows, newest first; limited to event_ids unless None (admins)."""
-    from campaign.mail.models import STATUS_FAILED, STATUS_SENT
-
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if event_ids is not None:
         query = query.where(OutboxMessage.event_id.in_(event_ids))
@@ -209,8 +229,7 @@ def outbox_query(event_ids: list[int] | None, status: str = "", event_id: int | 
 
 
 def outbox_counts(event_ids: list[int] | None, event_id: int | None = None) -> dict[str, int]:
-    from sqlalchemy import func
-
+    """How many of those rows are queued, sent, failed and cancelled."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     if event_ids is not None:
         query = query.where(OutboxMessage.event_id.in_(event_ids))
@@ -219,3 +238,35 @@ def outbox_counts(event_ids: list[int] | None, event_id: int | None = None) -> d
     counts = {"queued": 0, "sent": 0, "failed": 0, "cancelled": 0}
     counts.update({status: n for status, n in db.session.execute(query)})
     return counts
+
+
+def retry_failed(row_ids: list[int], now: datetime) -> int:
+    """Queue failed messages again (organizer's retry); returns how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == STATUS_FAILED)
+        .values(
+            status=STATUS_QUEUED, next_attempt_at=now, attempts=0, claimed_by=None, lease_until=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return changed_rows(result)
+
+
+# A registrant's own links in a message (manage page, one-click unsubscribe): whoever
+# holds one acts as that person, so organizers reading a message see them hidden.
+_PERSONAL_LINK = re.compile(r"(/r/|/u/\d+/)[A-Za-z0-9_-]{8,}")
+
+
+def hide_personal_links(text: str) -> str:
+    """text with every manage and unsubscribe link's secret part replaced."""
+    return _PERSONAL_LINK.sub(lambda m: m.group(1) + "[personal link hidden]", text or "")
+
+
+def draft_of(row: OutboxMessage) -> Rendered | None:
+    """What a queued message not yet written would say if written now (None when it
+    cannot be rendered). The caller rolls back: rendering may touch the session."""
+    try:
+        return renderer_for(row.kind)(row)
+    except (CannotRender, KeyError):
+        return None

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from campaign.core.database import write_transaction
+from campaign.core.database import changed_rows, write_transaction
 from campaign.core.text import has_control_characters
 from campaign.core.timeutil import utcnow
 from campaign.core.tokens import hash_token, new_token
@@ -228,4 +228,4 @@ def list_organizers() -> list[Organizer]:
 def purge_expired_sessions(now: datetime) -> int:
     """Delete login sessions past their expiry; returns how many."""
     result = db.session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed_rows(result)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any
-
 from flask import (
     Blueprint,
     abort,
@@ -16,52 +13,79 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
 
+from campaign.core.forms import ToggleForm
+from campaign.core.throttle import Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
+from campaign.core.tokens import serializer_keys
 from campaign.core.urls import absolute_url, safe_next
-from campaign.extensions import db, limiter
-from campaign.organizers import services
-from campaign.organizers.forms import InviteForm, LoginForm, SetPasswordForm, ToggleForm
+from campaign.extensions import client_address, db, limiter, throttle
+from campaign.i18n.markers import N_
+from campaign.organizers import limits, services
+from campaign.organizers.access import admin_required
+from campaign.organizers.forms import (
+    InviteForm,
+    LoginForm,
+    NotificationsForm,
+    SetPasswordForm,
+)
 from campaign.organizers.models import Organizer
 
 bp = Blueprint("organizers", __name__, url_prefix="/manage")
 
 
-def admin_required(view: Any) -> Any:
-    """Only admins; anyone else gets 404 so the page's existence is not revealed."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _login_account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+def _login_limited(email: str) -> tuple[Limited | None, limits.KnownBrowser | None, str]:
+    """Count this sign-in attempt: (the limit it broke or None, this browser, account key)."""
+    config = current_app.config
+    secret = config["SECRET_KEY"]
+    account = limits.account_key(secret, email[:254])
+    known = limits.read_known_browser(
+        tuple(serializer_keys()),
+        request.cookies.get(limits.KNOWN_BROWSER_COOKIE),
+        int(config["LOGIN_KNOWN_BROWSER_DAYS"]) * 86400,
+    )
+    limited = throttle.hit(*limits.checks(config, account, client_address(), known))
+    return limited, known, account
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+LIMIT_MESSAGES = {
+    "pair": N_(
+        "Too many sign-in attempts for this account from here. Wait {wait}, then try again."
+    ),
+    "address": N_("Too many sign-in attempts from your network. Wait {wait}, then try again."),
+    "account": N_(
+        "This account has had many failed sign-in attempts from elsewhere, so signing in "
+        "from a browser it has not been used on is paused for {wait}. A browser you have "
+        "signed in with before still works."
+    ),
+}
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
-def login():  # type: ignore[no-untyped-def]
+@counts_own_limits  # campaign.organizers.limits, answering with the form kept
+def login() -> ResponseReturnValue:
+    """Sign in (counted against the sign-in limits; the form kept when one is reached)."""
     next_url = safe_next(request.args.get("next"), url_for("dashboard.index"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
-    error = None
+    known, account = None, ""
+    if request.method == "POST":
+        limited, known, account = _login_limited(request.form.get("email", ""))
+        if limited is not None:
+            form.password.data = ""
+            message = gettext(LIMIT_MESSAGES[limited.name]).format(wait=limited.wait_text)
+            body = render_template("organizers/login.html", form=form, error=message)
+            return body, 429, {"Retry-After": str(limited.retry_after)}
+    error: str | None = None
     if form.validate_on_submit():
         organizer = services.authenticate(form.email.data or "", form.password.data or "")
         if organizer is None:
-            error = "That email and password do not match an active account."
+            error = gettext("That email and password do not match an active account.")
         else:
             session.clear()
             services.start_session(
@@ -70,27 +94,73 @@ def login():  # type: ignore[no-untyped-def]
             db.session.commit()
             login_user(organizer)
             session.permanent = True
-            return redirect(next_url)
+            throttle.clear(limits.pair_check(current_app.config, account, client_address(), known))
+            response = redirect(next_url)
+            _remember_browser(response, known, account)
+            return response
     elif request.method == "POST":
-        error = "Enter your email and password."
+        error = gettext("Enter your email and password.")
     status = 200 if error is None else 400 if request.method == "POST" else 200
     return render_template("organizers/login.html", form=form, error=error), status
 
 
+def _remember_browser(response: Response, known: limits.KnownBrowser | None, account: str) -> None:
+    """Mark this browser as one the account signed in with (see campaign.organizers.limits)."""
+    config = current_app.config
+    response.set_cookie(
+        limits.KNOWN_BROWSER_COOKIE,
+        limits.remember_account(tuple(serializer_keys()), known, account),
+        max_age=int(config["LOGIN_KNOWN_BROWSER_DAYS"]) * 86400,
+        path=limits.KNOWN_BROWSER_PATH,
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
+    """Sign out: the login session ends on the server too."""
     services.end_session(current_user.get_id())
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("organizers.login"))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications() -> ResponseReturnValue:
+    """The signed-in organizer's choice: a mail per sign-up, a daily digest, or none."""
+    from campaign.organizers import notifications as service
+
+    form = NotificationsForm()
+    if request.method == "GET":
+        form.mode.data = current_user.notify_mode
+    elif form.validate_on_submit():
+        service.set_mode(current_user, form.mode.data or "", utcnow())
+        db.session.commit()
+        flash(
+            {
+                "off": gettext("Saved: no mail about sign-ups."),
+                "each": gettext("Saved: a mail for each sign-up and cancellation on your events."),
+                "digest": gettext("Saved: one mail a day when something changed on your events."),
+            }[current_user.notify_mode],
+            "success",
+        )
+        return redirect(url_for("organizers.notifications"), 303)
+    elif "csrf_token" in form.errors:
+        abort(400)
+    status = 400 if request.method == "POST" else 200
+    return render_template("manage/organizers/notifications.html", form=form), status
 
 
 @bp.get("/organizers")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
+    """The list of organizers, with the invitation form (admins only)."""
     return render_template(
         "manage/organizers/index.html",
         organizers=services.list_organizers(),
@@ -101,7 +171,8 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/organizers/invite")
 @admin_required
-def invite():  # type: ignore[no-untyped-def]
+def invite() -> ResponseReturnValue:
+    """Invite an organizer: shows the one-time link to send them (admins only)."""
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -140,7 +211,8 @@ def _organizer_or_404(organizer_id: int) -> Organizer:
 
 @bp.post("/organizers/<int:organizer_id>/reinvite")
 @admin_required
-def reinvite(organizer_id: int):  # type: ignore[no-untyped-def]
+def reinvite(organizer_id: int) -> ResponseReturnValue:
+    """A fresh invitation link for someone who has not set a password yet (admins only)."""
     organizer = _organizer_or_404(organizer_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
@@ -162,17 +234,20 @@ def reinvite(organizer_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/organizers/<int:organizer_id>/deactivate")
 @admin_required
-def deactivate(organizer_id: int):  # type: ignore[no-untyped-def]
+def deactivate(organizer_id: int) -> ResponseReturnValue:
+    """Stop an organizer from signing in (admins only; never the last admin)."""
     return _set_enabled(organizer_id, False)
 
 
 @bp.post("/organizers/<int:organizer_id>/reactivate")
 @admin_required
-def reactivate(organizer_id: int):  # type: ignore[no-untyped-def]
+def reactivate(organizer_id: int) -> ResponseReturnValue:
+    """Let a deactivated organizer sign in again (admins only)."""
     return _set_enabled(organizer_id, True)
 
 
-def _set_enabled(organizer_id: int, enabled: bool):  # type: ignore[no-untyped-def]
+def _set_enabled(organizer_id: int, enabled: bool) -> ResponseReturnValue:
+    """Deactivate or reactivate an organizer, then back to the list."""
     organizer = _organizer_or_404(organizer_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
@@ -182,13 +257,19 @@ def _set_enabled(organizer_id: int, enabled: bool):  # type: ignore[no-untyped-d
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"{organizer.name} is {'active' if enabled else 'deactivated'}.", "success")
+        flash(
+            gettext("%(name)s is active.", name=organizer.name)
+            if enabled
+            else gettext("%(name)s is deactivated.", name=organizer.name),
+            "success",
+        )
     return redirect(url_for("organizers.index"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def accept_invite(token: str):  # type: ignore[no-untyped-def]
+def accept_invite(token: str) -> ResponseReturnValue:
+    """The invitation link: the invitee sets a password."""
     organizer = services.find_by_invite(token, utcnow())
     if organizer is None:
         return render_template("organizers/invite_invalid.html"), 404
@@ -200,7 +281,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
             form.password.errors = [str(exc)]
         else:
             db.session.commit()
-            flash("Your password is set. Sign in to start.", "success")
+            flash(gettext("Your password is set. Sign in to start."), "success")
             return redirect(url_for("organizers.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("organizers/accept_invite.html", form=form, organizer=organizer), status

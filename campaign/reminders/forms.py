@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 
 class ReminderSettingsForm(FlaskForm):
-    is_reminders_enabled = BooleanField("Send reminders before the event")
+    is_reminders_enabled = BooleanField(lazy_gettext("Send reminders before the event"))
     offsets = StringField(
-        "When",
+        lazy_gettext("When"),
         validators=[Length(max=100)],
-        description="Times before the start, separated by commas: 7d, 1d, 2h or 30m.",
+        description=lazy_gettext(
+            "Times before the start, separated by commas: %(examples)s.",
+            examples="7d, 1d, 2h or 30m",
+        ),
     )
-    is_thank_you_enabled = BooleanField("Send a thank-you note after the event")
+    is_thank_you_enabled = BooleanField(lazy_gettext("Send a thank-you note after the event"))

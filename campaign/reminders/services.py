@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
+from campaign.reminders.models import Broadcast
 from campaign.signups import services as signup_services
 from campaign.signups.models import STATUS_CONFIRMED, Registration
 
@@ -129,9 +130,7 @@ def _due_registrations(event_id: int, offset: int, due_at: datetime) -> list[Reg
     )
 
 
-def enqueue_due_reminders(
-    now: datetime, secret_key: str, policy: ReminderPolicy = ReminderPolicy()
-) -> TickReport:
+def enqueue_due_reminders(now: datetime, policy: ReminderPolicy = ReminderPolicy()) -> TickReport:
     """Queue every reminder that is due and not too late. Commits once per event."""
     from campaign.reminders import mails
 
@@ -173,9 +172,7 @@ def enqueue_due_reminders(
     return report
 
 
-def enqueue_thank_yous(
-    now: datetime, secret_key: str, policy: ReminderPolicy = ReminderPolicy()
-) -> int:
+def enqueue_thank_yous(now: datetime, policy: ReminderPolicy = ReminderPolicy()) -> int:
     """Queue the post-event thank-you for events that ended `thank_you_delay` ago."""
     from campaign.reminders import mails
 
@@ -205,7 +202,7 @@ def enqueue_thank_yous(
             )
         )
         for registration in registrations:
-            mails.queue_thank_you(registration, secret_key, now)
+            mails.queue_thank_you(registration, now)
             total += 1
         db.session.commit()
     if total:
@@ -218,8 +215,13 @@ class PlannedReminder:
     offset: int
     label: str
     due_at: datetime
-    state: str  # "pending", "sent", "queued", "missed", "off"
+    # "pending": not due yet; "queued": due, being queued now; "sent": queued or sent
+    # (queued says how many still wait); "skipped": found too late after downtime;
+    # "not_scheduled": the event was created after this reminder's time; "nobody": nobody
+    # had a place by then; "off": reminders are off or the event is not published.
+    state: str
     recipients: int
+    queued: int = 0
 
 
 def schedule_for(
@@ -228,8 +230,11 @@ def schedule_for(
     """What will go out when for one event, and what already did."""
     from sqlalchemy import func
 
-    confirmed = (
-        db.session.scalar(
+    from campaign.mail.models import STATUS_CANCELLED as MAIL_CANCELLED
+    from campaign.mail.models import STATUS_QUEUED as MAIL_QUEUED
+
+    def eligible(before: datetime | None) -> int:
+        query = (
             select(func.count())
             .select_from(Registration)
             .where(
@@ -238,77 +243,83 @@ def schedule_for(
                 Registration.is_unsubscribed.is_(False),
             )
         )
-        or 0
-    )
+        if before is not None:
+            query = query.where(Registration.created_at < before)
+        return db.session.scalar(query) or 0
+
     planned = []
     for offset in event.reminder_offsets or []:
         due_at = event.starts_at - timedelta(minutes=int(offset))
-        sent = (
-            db.session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
+        by_status: dict[str, int] = {
+            status: count
+            for status, count in db.session.execute(
+                select(OutboxMessage.status, func.count())
                 .where(
                     OutboxMessage.event_id == event.id,
                     OutboxMessage.kind == "reminder",
                     OutboxMessage.dedupe_key.like(f"reminder:%:{int(offset)}"),
+                    ~(
+                        (OutboxMessage.status == MAIL_CANCELLED)
+                        & OutboxMessage.last_error.like("skipped:%")
+                    ),
+                )
+                .group_by(OutboxMessage.status)
+            )
+        }
+        skipped = (
+            db.session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.event_id == event.id,
+                    OutboxMessage.kind == "reminder",
+                    OutboxMessage.dedupe_key.like(f"reminder:%:{int(offset)}"),
+                    OutboxMessage.status == MAIL_CANCELLED,
+                    OutboxMessage.last_error.like("skipped:%"),
                 )
             )
             or 0
         )
+        went = sum(n for status, n in by_status.items() if status != MAIL_CANCELLED)
+        queued = by_status.get(MAIL_QUEUED, 0)
         if not event.is_reminders_enabled or event.status != STATUS_PUBLISHED:
-            state = "off"
+            state, people = "off", went
         elif due_at > now:
-            state = "pending"
-        elif sent:
-            state = "sent"
+            state, people = "pending", eligible(None)
+        elif went:
+            state, people = "sent", went
+        elif skipped:
+            state, people = "skipped", skipped
+        elif event.created_at > due_at:
+            state, people = "not_scheduled", 0
+        elif not (people := eligible(due_at)):
+            state = "nobody"
         elif now - due_at > policy.grace(int(offset)):
-            state = "missed"
+            state = "skipped"  # the next tick records them as skipped
         else:
             state = "queued"
         planned.append(
             PlannedReminder(
-                int(offset),
-                describe_offset(int(offset)),
-                due_at,
-                state,
-                sent if state == "sent" else confirmed,
+                int(offset), describe_offset(int(offset)), due_at, state, people, queued
             )
         )
     return planned
 
 
-AUDIENCE_STATUSES = {
-    "confirmed": ("confirmed",),
-    "waitlisted": ("waitlisted",),
-    "active": ("confirmed", "waitlisted"),
-}
-
-
 def send_broadcast(
     event: Event,
-    organizer_id: int,
+    organizer_id: int | None,
     audience: str,
     subject: str,
     body: str,
     now: datetime,
-    secret_key: str,
 ) -> int:
     """Queue an organizer's message to one event's registrants; returns recipients.
 
     People who unsubscribed from campaign mail are left out.
     """
-    from campaign.core.text import has_control_characters
-    from campaign.mail.models import Broadcast
     from campaign.reminders import mails
+    from campaign.reminders.broadcasts import AUDIENCE_STATUSES, clean_message
 
-    subject = " ".join(subject.split())
-    body = body.replace("\r\n", "\n").strip()
-    if audience not in AUDIENCE_STATUSES:
-        raise ValueError("Choose who the message goes to.")
-    if not subject or not body:
-        raise ValueError("Write a subject and a message.")
-    if has_control_characters(subject) or has_control_characters(body, allow_newlines=True):
-        raise ValueError("Remove the invisible control characters.")
+    subject, body = clean_message(audience, subject, body)
     locked = signup_services.lock_event(event.id)
     if locked is None:
         raise ValueError("The event no longer exists.")

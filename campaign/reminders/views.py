@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from campaign.core.timeutil import format_local, utcnow
-from campaign.events import services as event_services
 from campaign.events.models import Event
 from campaign.extensions import db
+from campaign.organizers.access import organizer_event
 from campaign.reminders import services
 from campaign.reminders.forms import ReminderSettingsForm
+from campaign.reminders.jobs import reminder_policy
 
 bp = Blueprint("reminders", __name__, url_prefix="/manage/events/<int:event_id>/reminders")
 
 
-@bp.before_request
-@login_required
-def _require_login() -> None:
-    """Every route here needs a signed-in organizer."""
-
-
-def _event_or_404(event_id: int) -> Event:
-    event = event_services.event_for(current_user, event_id)
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.route("", methods=["GET", "POST"])
-def index(event_id: int):  # type: ignore[no-untyped-def]
-    event = _event_or_404(event_id)
+@organizer_event
+def index(event: Event) -> ResponseReturnValue:
+    """One event's reminders: what goes out when (and what did), and their settings."""
     form = ReminderSettingsForm()
     if request.method == "GET":
         form.is_reminders_enabled.data = event.is_reminders_enabled
@@ -46,7 +36,7 @@ def index(event_id: int):  # type: ignore[no-untyped-def]
             event.is_reminders_enabled = bool(form.is_reminders_enabled.data)
             event.is_thank_you_enabled = bool(form.is_thank_you_enabled.data)
             db.session.commit()
-            flash("Reminder settings saved.", "success")
+            flash(gettext("Reminder settings saved."), "success")
             return redirect(url_for("reminders.index", event_id=event.id), 303)
     elif "csrf_token" in form.errors:
         abort(400)
@@ -57,7 +47,7 @@ def index(event_id: int):  # type: ignore[no-untyped-def]
             "manage/reminders/index.html",
             event=event,
             form=form,
-            schedule=services.schedule_for(event, now),
+            schedule=services.schedule_for(event, now, reminder_policy()),
             format_local=format_local,
             now=now,
         ),

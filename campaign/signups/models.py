@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from campaign.core.timeutil import utcnow
 from campaign.core.types import UTCDateTime
 from campaign.events.models import Event
-from campaign.extensions import db
+from campaign.extensions import Model
 
 STATUS_CONFIRMED = "confirmed"
 STATUS_WAITLISTED = "waitlisted"
@@ -19,9 +19,19 @@ STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED, STATUS_CANCELLED)
 ACTIVE_STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED)
 
 NAME_MAX = 100
+# A locale code as Babel names it ("es", "pt_BR", "zh_Hant_TW"): the registrant's language.
+LANGUAGE_MAX = 16
+DEFAULT_LANGUAGE = "en"
+# How organizers see someone whose data was deleted, wherever their name would stand.
+DELETED_SUPPORTER = "a deleted supporter"
 
 
-class Registration(db.Model):
+def shown_name(name: str, anonymised_at: datetime | None) -> str:
+    """The name organizers see: the person's, or that their data was deleted."""
+    return DELETED_SUPPORTER if anonymised_at is not None else name
+
+
+class Registration(Model):
     """One person's place (or waitlist spot) at one event.
 
     At most one active (confirmed or waitlisted) registration per (event, email): a
@@ -79,6 +89,11 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The locale the person registered in (or later chose on their page): every mail to
+    # them is written in it. One no longer offered falls back to the default when rendered.
+    language: Mapped[str] = mapped_column(
+        String(LANGUAGE_MAX), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
 
     event: Mapped[Event] = relationship()
 

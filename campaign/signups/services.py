@@ -8,29 +8,27 @@ whole write transaction starts with BEGIN IMMEDIATE (one writer at a time).
 from __future__ import annotations
 
 import logging
-import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, case, func, insert, select, update
-from sqlalchemy.orm import aliased
+from flask_babel import gettext
+from sqlalchemy import bindparam, case, func, insert, select
 
-from campaign.campaigns.models import Campaign
-from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.database import write_transaction
-from campaign.core.pagecache import columns_state, row_state, state_columns
+from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
-from campaign.events.models import STATUS_DRAFT, STATUS_PUBLISHED, Event
-from campaign.events.services import plausible_slug
+from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail import services as mail
 from campaign.signups import mails, tokens
 from campaign.signups.models import (
     ACTIVE_STATUSES,
+    DEFAULT_LANGUAGE,
+    LANGUAGE_MAX,
     NAME_MAX,
     STATUS_CANCELLED,
     STATUS_CONFIRMED,
@@ -41,6 +39,9 @@ from campaign.signups.models import (
 log = logging.getLogger(__name__)
 
 RESEND_WINDOW = timedelta(hours=1)
+# "Send the mail again" on the page after registering: at most one copy per (event,
+# address) in this window, whoever asks.
+ASKED_RESEND_WINDOW = timedelta(minutes=10)
 
 
 class SignupError(ValueError):
@@ -51,10 +52,8 @@ class EventFull(SignupError):
     """No seat left and no waitlist."""
 
 
-class InvalidSignup(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
+class InvalidSignup(FieldErrors):
+    """What is wrong with a sign-up's name or email, one message per form field."""
 
 
 @dataclass
@@ -63,6 +62,7 @@ class SignupInput:
     email: str
     is_consenting_to_updates: bool = False
     referral_code: str = ""
+    language: str = DEFAULT_LANGUAGE  # the locale the form was shown in (mail follows it)
 
 
 @dataclass(frozen=True)
@@ -77,32 +77,68 @@ class SignupResult:
         return registration
 
 
+def clean_email(value: str) -> str:
+    """An email address as registrations store it; raise InvalidSignup (field "email")."""
+    email = (value or "").strip()
+    if not email:
+        raise InvalidSignup({"email": gettext("Enter your email address.")})
+    if len(email) > 254 or has_control_characters(email):
+        raise InvalidSignup(
+            {"email": gettext("Enter a valid email address, like name@example.org.")}
+        )
+    # Imported on the first address checked, not when a web worker starts (its IDNA
+    # tables cost every worker's start-up; see bench/pages.py's cold start).
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise InvalidSignup(
+            {"email": gettext("Enter a valid email address, like name@example.org.")}
+        ) from None
+
+
+def clean_person(raw_name: str, raw_email: str) -> tuple[str, str, dict[str, str]]:
+    """A person's name and email as the forms take them (a sign-up, a message to a host):
+    the normalised name and address, and a message per field that is not usable."""
+    errors: dict[str, str] = {}
+    name = unicodedata.normalize("NFC", (raw_name or "").strip())
+    if not name:
+        errors["name"] = gettext("Enter your name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = gettext(
+            "Use at most %(limit)s characters (now %(now)s).", limit=NAME_MAX, now=len(name)
+        )
+    elif has_control_characters(name) or "\n" in name:
+        errors["name"] = gettext("Remove the invisible control characters from your name.")
+    email = ""
+    try:
+        email = clean_email(raw_email)
+    except InvalidSignup as exc:
+        errors.update(exc.errors)
+    return name, email, errors
+
+
 def clean_input(data: SignupInput) -> SignupInput:
     """Normalise and validate; raise InvalidSignup with a message per field."""
-    errors: dict[str, str] = {}
-    name = unicodedata.normalize("NFC", (data.name or "").strip())
-    if not name:
-        errors["name"] = "Enter your name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters (now {len(name)})."
-    elif has_control_characters(name) or "\n" in name:
-        errors["name"] = "Remove the invisible control characters from your name."
-    email = (data.email or "").strip()
-    if not email:
-        errors["email"] = "Enter your email address."
-    elif len(email) > 254 or has_control_characters(email):
-        errors["email"] = "Enter a valid email address, like name@example.org."
-    else:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
-            errors["email"] = "Enter a valid email address, like name@example.org."
+    name, email, errors = clean_person(data.name, data.email)
     if errors:
         raise InvalidSignup(errors)
     code = (data.referral_code or "").strip().lower()
     if len(code) > 16 or not code.isalnum():
         code = ""
-    return SignupInput(name, email, bool(data.is_consenting_to_updates), code)
+    return SignupInput(
+        name, email, bool(data.is_consenting_to_updates), code, clean_language(data.language)
+    )
+
+
+def clean_language(code: str | None) -> str:
+    """A locale code as stored ("es", "pt_BR"), DEFAULT_LANGUAGE for anything that is not
+    one. Whether it is still offered is decided when mail is written (in_locale)."""
+    code = (code or "").strip().replace("-", "_")
+    if not (0 < len(code) <= LANGUAGE_MAX) or not code.replace("_", "").isalnum():
+        return DEFAULT_LANGUAGE
+    return code
 
 
 def lock_event(event_id: int) -> Event | None:
@@ -121,102 +157,6 @@ def seat_counts(event_id: int) -> dict[str, int]:
     counts = {STATUS_CONFIRMED: 0, STATUS_WAITLISTED: 0, STATUS_CANCELLED: 0}
     counts.update({status: n for status, n in rows})
     return counts
-
-
-@dataclass(frozen=True)
-class PublicPage:
-    """What the public event page shows, read in one query."""
-
-    event: Event
-    campaign: Campaign | None  # the current campaign (the site's layout), not the event's
-    confirmed: int
-    waitlisted: int
-
-
-_CurrentCampaign = aliased(Campaign, name="current_campaign")
-_SEAT_COUNTS = tuple(
-    select(func.count())
-    .where(Registration.event_id == Event.id, Registration.status == status)
-    .scalar_subquery()
-    for status in (STATUS_CONFIRMED, STATUS_WAITLISTED)
-)
-_PUBLIC_PAGE = (
-    select(Event, _CurrentCampaign, *_SEAT_COUNTS)
-    .outerjoin(_CurrentCampaign, _CurrentCampaign.id == CURRENT_CAMPAIGN_ID)
-    .where(Event.slug == bindparam("slug"))
-)
-
-
-_EventCampaign = aliased(Campaign, name="event_campaign")
-_STATE_PARTS = (Event, _EventCampaign, _CurrentCampaign)
-_STATE_WIDTHS = [len(state_columns(entity)) for entity in _STATE_PARTS]
-_EVENT_KEYS = [column.key for column in state_columns(Event)]
-_PUBLIC_PAGE_STATE = (
-    select(
-        *[column for entity in _STATE_PARTS for column in state_columns(entity)],
-        *_SEAT_COUNTS,
-    )
-    .select_from(Event)
-    .join(_EventCampaign, _EventCampaign.id == Event.campaign_id)
-    .outerjoin(_CurrentCampaign, _CurrentCampaign.id == CURRENT_CAMPAIGN_ID)
-    .where(Event.slug == bindparam("slug"))
-)
-
-
-@dataclass(frozen=True)
-class PublicPageState:
-    """Everything the public event page shows, as plain values (no ORM objects): enough
-    to serve the page from memory; the page itself is rendered from public_page()."""
-
-    event_id: int
-    starts_at: datetime
-    ends_at: datetime
-    parts: tuple[Any, ...]  # row_state of the event, its campaign, the current campaign
-
-
-def public_page_state(slug: str) -> PublicPageState | None:
-    """public_page's data as a state key, read with one Core query (a cached page's whole
-    database cost); None where public_page gives None."""
-    if not plausible_slug(slug):
-        return None
-    row = db.session.connection().execute(_PUBLIC_PAGE_STATE, {"slug": slug}).first()
-    if row is None:
-        return None
-    parts: list[Any] = []
-    start = 0
-    for entity, width in zip(_STATE_PARTS, _STATE_WIDTHS, strict=True):
-        parts.append(columns_state(entity, row[start : start + width]))
-        start += width
-    event = dict(zip(_EVENT_KEYS, row[: _STATE_WIDTHS[0]], strict=True))
-    if event["status"] == STATUS_DRAFT:
-        return None
-    confirmed, waitlisted = int(row[start]), int(row[start + 1])
-    return PublicPageState(
-        event["id"], event["starts_at"], event["ends_at"], (*parts, confirmed, waitlisted)
-    )
-
-
-def page_state(page: PublicPage) -> tuple[Any, ...]:
-    """PublicPageState.parts computed from a loaded page (the two agree for the same data)."""
-    event = page.event
-    return (
-        row_state(event),
-        row_state(event.campaign),
-        row_state(page.campaign),
-        page.confirmed,
-        page.waitlisted,
-    )
-
-
-def public_page(slug: str) -> PublicPage | None:
-    """The event (never a draft, as events.services.public_event), the current campaign
-    and the seat counts, in one query: the busiest page of the busiest day."""
-    if not plausible_slug(slug):
-        return None
-    row = db.session.execute(_PUBLIC_PAGE, {"slug": slug}).first()
-    if row is None or row[0].status == STATUS_DRAFT:
-        return None
-    return PublicPage(row[0], row[1], int(row[2]), int(row[3]))
 
 
 def seats_left(event: Event, confirmed: int) -> int | None:
@@ -285,9 +225,15 @@ def register(event_id: int, data: SignupInput, now: datetime, secret_key: str) -
     return _register_locked(event, data, now, secret_key)
 
 
-def register_by_slug(slug: str, data: SignupInput, now: datetime, secret_key: str) -> SignupResult:
-    """register() for the public form: one look-up, by slug, taking the seat lock."""
-    data = clean_input(data)
+def register_by_slug(
+    slug: str, data: SignupInput, now: datetime, secret_key: str, is_clean: bool = False
+) -> SignupResult:
+    """register() for the public form: one look-up, by slug, taking the seat lock.
+
+    is_clean: `data` is already clean_input()'s answer (the view checks limits on it).
+    """
+    if not is_clean:
+        data = clean_input(data)
     write_transaction()
     if db.session.get_bind().dialect.name == "sqlite":
         row = _core(_EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
@@ -317,19 +263,19 @@ def _register_locked(
     the event), two inserts.
     """
     if event is None or event.status != STATUS_PUBLISHED or event.starts_at <= now:
-        raise SignupError("Registration for this event is closed.")
+        raise SignupError(gettext("Registration for this event is closed."))
     existing_id, confirmed, waitlisted = snapshot or _seat_snapshot(event.id, data.email)
     free = None if event.capacity is None else max(event.capacity - confirmed, 0)
     # Nobody jumps the waitlist queue: a free seat goes to the waitlist first.
     has_seat = free is None or (free > 0 and waitlisted == 0)
     if not has_seat and not event.is_waitlist_enabled:
         # Before the duplicate check, so "full" never tells whether someone is registered.
-        raise EventFull("This event is full.")
+        raise EventFull(gettext("This event is full."))
     if existing_id is not None:
         existing = db.session.get(Registration, existing_id)
         assert existing is not None
         if not mail.mailed_recently(event.id, existing.email, now, RESEND_WINDOW):
-            mails.queue_status_mail(existing, secret_key, now, resend=True)
+            mails.queue_status_mail(existing, now, resend=True)
         return SignupResult(existing_id, is_new=False)
     status = STATUS_CONFIRMED if has_seat else STATUS_WAITLISTED
 
@@ -355,6 +301,7 @@ def _register_locked(
             consent_at=now if data.is_consenting_to_updates else None,
             is_name_on_card=False,
             is_unsubscribed=False,
+            language=data.language,
             created_at=now,
             confirmed_at=now if status == STATUS_CONFIRMED else None,
         ),
@@ -364,6 +311,36 @@ def _register_locked(
     )
     log.info("signup: new registration on event %s, status %s", event.id, status)
     return SignupResult(registration_id, is_new=True)
+
+
+def resend_status_mail(event_id: int, email: str, now: datetime) -> None:
+    """Someone asked for an event's mail again: queue it for the address's active
+    registration, unless one went there within ASKED_RESEND_WINDOW. Returns nothing, so
+    that no caller can tell whether the address is registered."""
+    registration = db.session.scalar(
+        select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.email == email,
+            Registration.status.in_(ACTIVE_STATUSES),
+            Event.status == STATUS_PUBLISHED,
+            Event.ends_at > now,
+        )
+    )
+    if registration is None or registration.is_anonymised:
+        return
+    if mail.mailed_recently(event_id, registration.email, now, ASKED_RESEND_WINDOW):
+        return
+    mails.queue_status_mail(registration, now, resend=True)
+
+
+def set_language(registration: Registration, code: str, offered: Sequence[str]) -> None:
+    """The language of the registration's mail from now on: one of `offered`, else
+    ValueError (nothing changes). The caller commits."""
+    if code not in offered:
+        raise ValueError(gettext("Choose one of the languages listed."))
+    registration.language = code
 
 
 def find_by_token(token: str) -> Registration | None:
@@ -378,7 +355,7 @@ def find_by_token(token: str) -> Registration | None:
     return registration
 
 
-def promote_waitlisted(event: Event, now: datetime, secret_key: str) -> list[Registration]:
+def promote_waitlisted(event: Event, now: datetime) -> list[Registration]:
     """Fill free seats from the front of the waitlist (event already locked)."""
     counts = seat_counts(event.id)
     free = seats_left(event, counts[STATUS_CONFIRMED])
@@ -395,14 +372,14 @@ def promote_waitlisted(event: Event, now: datetime, secret_key: str) -> list[Reg
     for registration in promoted:
         registration.status = STATUS_CONFIRMED
         registration.confirmed_at = now
-        mails.queue_promoted_mail(registration, secret_key, now)
+        mails.queue_promoted_mail(registration, now)
     db.session.flush()
     if promoted:
         log.info("signup: promoted %d from the waitlist of event %s", len(promoted), event.id)
     return promoted
 
 
-def cancel(registration: Registration, now: datetime, secret_key: str, notify: bool = True) -> None:
+def cancel(registration: Registration, now: datetime, notify: bool = True) -> None:
     """Cancel a registration; a freed seat goes to the first person on the waitlist."""
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -413,13 +390,13 @@ def cancel(registration: Registration, now: datetime, secret_key: str, notify: b
     registration.cancelled_at = now
     mail.cancel_queued_for_registration(registration.id)
     if notify:
-        mails.queue_cancelled_mail(registration, secret_key, now)
+        mails.queue_cancelled_mail(registration, now)
     db.session.flush()
     if was_confirmed and event is not None and is_open_for_signup(event, now):
-        promote_waitlisted(event, now, secret_key)
+        promote_waitlisted(event, now)
 
 
-def promote_one(registration: Registration, now: datetime, secret_key: str) -> None:
+def promote_one(registration: Registration, now: datetime) -> None:
     """An organizer moves one waitlisted person up, if a seat is free."""
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -431,7 +408,7 @@ def promote_one(registration: Registration, now: datetime, secret_key: str) -> N
         raise SignupError("The event is full. Raise the capacity first, then promote.")
     registration.status = STATUS_CONFIRMED
     registration.confirmed_at = now
-    mails.queue_promoted_mail(registration, secret_key, now)
+    mails.queue_promoted_mail(registration, now)
     db.session.flush()
 
 
@@ -445,152 +422,51 @@ def set_checked_in(registration: Registration, checked_in: bool, now: datetime) 
     db.session.flush()
 
 
-def anonymise(registration: Registration, now: datetime, secret_key: str) -> None:
-    """Delete the person's data: cancel if active, then overwrite everything personal."""
-    if registration.is_active:
-        cancel(registration, now, secret_key, notify=False)
-    placeholder = f"deleted-{registration.id}@anonymised.invalid"
-    registration.name = "Deleted"
-    registration.email = placeholder
-    registration.is_consenting_to_updates = False
-    registration.consent_at = None
-    registration.is_name_on_card = False
-    registration.token_hash = hash_token(secrets.token_urlsafe(32))
-    registration.anonymised_at = now
-    mail.scrub_for_registration(registration.id, placeholder)
-    db.session.flush()
-
-
-def anonymise_past_retention(now: datetime, days: int, secret_key: str, batch: int = 500) -> int:
-    """Anonymise registrations of events that ended more than `days` ago; returns count."""
-    cutoff = now - timedelta(days=days)
-    rows = list(
-        db.session.scalars(
-            select(Registration)
-            .join(Event, Registration.event_id == Event.id)
-            .where(Event.ends_at < cutoff, Registration.anonymised_at.is_(None))
-            .limit(batch)
-        )
-    )
-    for registration in rows:
-        anonymise(registration, now, secret_key)
-    if rows:
-        log.info("retention: anonymised %d registrations", len(rows))
-    return len(rows)
-
-
-def export_data(registration: Registration) -> dict[str, object]:
-    """Everything stored about the person, for 'export my data'."""
-    from campaign.mail.models import OutboxMessage
-
-    messages = db.session.execute(
-        select(
-            OutboxMessage.kind,
-            OutboxMessage.subject,
-            OutboxMessage.status,
-            OutboxMessage.created_at,
-        )
-        .where(OutboxMessage.registration_id == registration.id)
-        .order_by(OutboxMessage.id)
-    )
-    referred = db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.referred_by_id == registration.id)
-    )
-    event = registration.event
-    return {
-        "name": registration.name,
-        "email": registration.email,
-        "status": registration.status,
-        "event": {
-            "title": event.title,
-            "starts_at": event.starts_at.isoformat(),
-            "ends_at": event.ends_at.isoformat(),
-            "timezone": event.timezone,
-        },
-        "registered_at": registration.created_at.isoformat(),
-        "confirmed_at": _iso(registration.confirmed_at),
-        "cancelled_at": _iso(registration.cancelled_at),
-        "checked_in_at": _iso(registration.checked_in_at),
-        "keep_me_informed": registration.is_consenting_to_updates,
-        "keep_me_informed_since": _iso(registration.consent_at),
-        "first_name_on_share_card": registration.is_name_on_card,
-        "referral_code": registration.referral_code,
-        "people_registered_through_your_link": referred or 0,
-        "emails": [
-            {"kind": k, "subject": s, "status": st, "queued_at": c.isoformat()}
-            for k, s, st, c in messages
-        ],
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def active_registrations(event_id: int) -> list[Registration]:
+    """The event's confirmed and waitlisted people who can still be reached."""
     return list(
         db.session.scalars(
             select(Registration)
-            .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+            .where(
+                Registration.event_id == event_id,
+                Registration.status.in_(ACTIVE_STATUSES),
+                Registration.anonymised_at.is_(None),
+            )
             .order_by(Registration.id)
         )
     )
 
 
 def on_event_updated(
-    event: Event, time_or_place_changed: bool, now: datetime, secret_key: str
+    event: Event,
+    time_or_place_changed: bool,
+    now: datetime,
+    changes: list[dict[str, str]] | None = None,
 ) -> int:
     """After an edit (event locked): fill new seats, tell registrants what changed.
 
-    Returns how many change notices were queued.
+    changes: what changed from what to what (events.services.describe_changes), said in
+    the notice. Returns how many change notices were queued.
     """
     if is_open_for_signup(event, now):
-        promote_waitlisted(event, now, secret_key)
+        promote_waitlisted(event, now)
     if not time_or_place_changed or event.status != STATUS_PUBLISHED:
         return 0
     registrations = active_registrations(event.id)
     for registration in registrations:
-        mails.queue_event_changed(registration, secret_key, now)
+        mails.queue_event_changed(registration, now, changes)
     if registrations:
         log.info("event %s changed: queued %d notices", event.id, len(registrations))
     return len(registrations)
 
 
-def on_event_cancelled(event: Event, now: datetime, secret_key: str) -> int:
+def on_event_cancelled(event: Event, now: datetime) -> int:
     """After cancelling (event locked): withdraw queued mail, tell every active registrant."""
-    from campaign.mail.models import STATUS_CANCELLED as MAIL_CANCELLED
-    from campaign.mail.models import STATUS_QUEUED, OutboxMessage
+    from campaign.mail.models import OutboxMessage
 
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.event_id == event.id, OutboxMessage.status == STATUS_QUEUED)
-        .values(status=MAIL_CANCELLED, last_error="withdrawn: event cancelled")
-        .execution_options(synchronize_session=False)
-    )
+    mail.withdraw_queued("withdrawn: event cancelled", OutboxMessage.event_id == event.id)
     registrations = active_registrations(event.id)
     for registration in registrations:
-        mails.queue_event_cancelled(registration, secret_key, now)
+        mails.queue_event_cancelled(registration, now)
     log.info("event %s cancelled: queued %d notices", event.id, len(registrations))
     return len(registrations)
-
-
-def unsubscribe(registration: Registration) -> int:
-    """Stop campaign mail (reminders, broadcasts, thank-yous) to this person's address.
-
-    Applies to every registration with the same email; returns how many changed.
-    """
-    write_transaction()
-    rows = list(
-        db.session.scalars(
-            select(Registration).where(
-                Registration.email == registration.email,
-                Registration.is_unsubscribed.is_(False),
-            )
-        )
-    )
-    for row in rows:
-        row.is_unsubscribed = True
-    db.session.flush()
-    return len(rows)

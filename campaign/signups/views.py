@@ -1,38 +1,42 @@
-"""Registration, the registrant's manage page, and the organizer's attendee tools."""
+"""Registration (the event page's form), the registrant's private pages under /r/ (manage,
+cancel, delete, export) and one-click unsubscribe."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+import time
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from campaign.core.pagecache import render_cached
+from campaign.core.forms import ToggleForm, bind_errors
+from campaign.core.throttle import Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
-from campaign.events import calendar
-from campaign.events import services as event_services
+from campaign.events import calendar, public
 from campaign.events.models import Event
-from campaign.extensions import csrf, db, limiter
-from campaign.organizers.forms import ToggleForm
-from campaign.signups import services
-from campaign.signups.forms import SignupForm, started_token
+from campaign.events.views import event_page_with_errors
+from campaign.extensions import client_address, csrf, db
+from campaign.i18n.markers import N_
+from campaign.i18n.negotiation import native_name
+from campaign.i18n.web import current_locale, supported_locales
+from campaign.signups import guard, privacy, services
+from campaign.signups.forms import ResendForm, SignupForm
 from campaign.signups.models import Registration
+from campaign.signups.tokens import check_in_code
 
 log = logging.getLogger(__name__)
 bp = Blueprint("signups", __name__)
@@ -56,103 +60,74 @@ def _private_manage_links(response: Response) -> Response:
     return response
 
 
-def public_event_page(slug: str) -> Response:
-    """GET /events/<slug>: the event page with a fresh registration form.
-
-    One Core query reads the state of everything the page shows; a page rendered in that
-    state is served from memory with this visitor's tokens (campaign.core.pagecache). Only
-    on a miss are the ORM objects loaded and the page rendered, and that copy is kept only
-    if they were read in the same state (a registration may land between the two reads).
-    """
-    state = services.public_page_state(slug)
-    if state is None:
-        abort(404)
-    now = utcnow()
-    ref = (request.args.get("ref") or "")[:16]
-    started = started_token(slug)
-    consistent = False
-
-    def render() -> str:
-        nonlocal consistent
-        page = services.public_page(slug)
-        if page is None:  # deleted or unpublished a moment ago
-            abort(404)
-        consistent = services.page_state(page) == state.parts
-        g.campaign = page.campaign  # the layout's campaign: already loaded
-        form = SignupForm(formdata=None)
-        form.ref.data = ref
-        return _render_event_page(page.event, form, page.confirmed, page.waitlisted, now, started)
-
-    key = (
-        *state.parts,
-        now < state.starts_at,  # the time only matters as: before, during or after
-        now < state.ends_at,
-    )
-    holes = {"csrf": generate_csrf, "started": lambda: started}
-    page = render_cached((state.event_id, ref), key, holes, render, keep=lambda: consistent)
-    return make_response(page)
-
-
-def event_page(event: Event, form: SignupForm, status: int) -> Response:
-    """The event page showing a submitted form's errors."""
-    counts = services.seat_counts(event.id)
-    body = _render_event_page(
-        event, form, counts["confirmed"], counts["waitlisted"], utcnow(), started_token(event.slug)
-    )
-    return make_response(body, status)
-
-
-def _render_event_page(
-    event: Event, form: SignupForm, confirmed: int, waitlisted: int, now: datetime, started: str
-) -> str:
-    form.started.data = started
-    event_url = absolute_url("events.detail", slug=event.slug)
-    return render_template(
-        "events/detail.html",
-        event=event,
-        now=now,
-        form=form,
-        is_open=services.is_open_for_signup(event, now),
-        seats_left=services.seats_left(event, confirmed),
-        waitlisted=waitlisted,
-        confirmed=confirmed,
-        event_url=event_url,
-        google_url=calendar.google_calendar_link(event, event_url),
-        outlook_url=calendar.outlook_calendar_link(event, event_url),
-    )
-
-
-def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
+def _own_origins() -> set[str]:
+    """The origins this site's pages are served from: BASE_URL's and the request's own."""
+    origins = {guard.origin_of(request.host_url)}
+    base_url = current_app.config.get("BASE_URL")
+    if base_url:
+        origins.add(guard.origin_of(base_url))
+    return origins
 
 
 @bp.post("/events/<slug>/register")
-@limiter.limit(_signup_limit)
+@csrf.exempt  # no session: the signed one-time form token and the origin check instead
+@counts_own_limits  # campaign.signups.guard, answering with the form kept
 def register(slug: str) -> Response:
+    """The public form's POST: registered (303 to "check your inbox"), a second step, the
+    form again with what to fix or how long to wait, or (honeypot only) a quiet drop.
+
+    Everything that needs no store is decided first, so the limits and the one-time id
+    take one round trip (guard.check_submission), in the order the answers below keep."""
     form = SignupForm()
-    if not form.validate_on_submit():
-        return _event_page_or_404(slug, form, 400)
-    verdict = form.bot_verdict(slug)
-    if verdict is not None:
-        log.info("signup: discarded a bot-like submission (%s)", verdict)
+    is_valid = form.validate_on_submit()
+    if form.website.data:
+        log.info("signup: dropped a submission that filled the honeypot")
         return redirect(url_for("signups.registered", slug=slug), 303)
-    data = services.SignupInput(
-        name=form.name.data or "",
-        email=form.email.data or "",
-        is_consenting_to_updates=bool(form.keep_informed.data),
-        referral_code=form.ref.data or "",
+    cross_site = guard.cross_site_verdict(
+        request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), _own_origins()
     )
-    try:
-        services.register_by_slug(slug, data, utcnow(), _secret())
-        db.session.commit()
-    except services.InvalidSignup as exc:
-        db.session.rollback()
-        for name, message in exc.errors.items():
-            getattr(form, name).errors = [message]
+    claim = None
+    if not cross_site:
+        minimum = float(current_app.config["SIGNUP_MIN_SECONDS"])
+        claim = guard.read_token(guard.form_keys(), form.started.data, slug, minimum, time.time())
+    data, invalid = None, None
+    if is_valid and claim is not None and claim.verdict is None:
+        try:
+            data = services.clean_input(
+                services.SignupInput(
+                    name=form.name.data or "",
+                    email=form.email.data or "",
+                    is_consenting_to_updates=bool(form.keep_informed.data),
+                    referral_code=form.ref.data or "",
+                    language=current_locale(),
+                )
+            )
+        except services.InvalidSignup as exc:
+            invalid = exc
+    checked = guard.check_submission(
+        slug, client_address(), claim, None if data is None else data.email
+    )
+    if checked.limited is not None:  # per address, or (checked input) per sign-up
+        return _confirm_page(slug, form, checked.limited)
+    if cross_site:
+        log.info("signup: asked for a second step (sent from another site)")
+        # 400 as for a form without a valid CSRF token: refused, and nothing changed.
+        return _confirm_page(slug, form, status=400)
+    if not is_valid:
         return _event_page_or_404(slug, form, 400)
+    if checked.verdict is not None:
+        log.info("signup: asked for a second step (%s)", checked.verdict)
+        return _confirm_page(slug, form)
+    if invalid is not None:
+        bind_errors(form, invalid)
+        return _event_page_or_404(slug, form, 400)
+    assert data is not None
+    try:
+        services.register_by_slug(slug, data, utcnow(), _secret(), is_clean=True)
+        db.session.commit()
     except services.EventFull:
         db.session.rollback()
-        form.form_errors.append("Sorry, this event is full and has no waitlist.")
+        form.form_errors.append(gettext("Sorry, this event is full and has no waitlist."))
         return _event_page_or_404(slug, form, 409)
     except services.SignupError as exc:
         db.session.rollback()
@@ -164,19 +139,104 @@ def register(slug: str) -> Response:
     return redirect(url_for("signups.registered", slug=slug), 303)
 
 
-def _event_page_or_404(slug: str, form: SignupForm, status: int) -> Response:
-    event = event_services.public_event(slug)
+def _confirm_page(
+    slug: str, form: SignupForm, limited: Limited | None = None, status: int = 200
+) -> Response:
+    """The second step: the details as typed, a fresh one-time token and one button.
+
+    With `limited`, it also says which limit was reached and how long to wait (429 with
+    Retry-After); without, a person passes it with one click.
+    """
+    event = public.public_event(slug)
     if event is None:
         abort(404)
-    return event_page(event, form, status)
+    form.started.data = guard.form_token(guard.form_keys(), slug, guard.KIND_CONFIRM)
+    body = render_template("signups/confirm.html", event=event, form=form, limited=limited)
+    response = make_response(body, status if limited is None else 429)
+    response.headers["Cache-Control"] = "no-store"
+    if limited is not None:
+        response.headers["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+def _event_page_or_404(slug: str, form: SignupForm, status: int) -> Response:
+    event = public.public_event(slug)
+    if event is None:
+        abort(404)
+    return event_page_with_errors(event, form, status)
+
+
+# The answer to "send the mail again", the same whether or not the address is registered.
+RESENT_TEXT = N_(
+    "If this address is registered for this event, we have sent its mail again. We send "
+    "it at most once every 10 minutes, so if you asked a moment ago, the earlier copy is "
+    "still on its way."
+)
 
 
 @bp.get("/events/<slug>/registered")
-def registered(slug: str) -> str:
-    event = event_services.public_event(slug)
+def registered(slug: str) -> Response:
+    """The page a person sees after registering: check your inbox, the event, add it to a
+    calendar, share it, and have the mail sent again. The same page for every address."""
+    event = public.public_event(slug)
     if event is None:
         abort(404)
-    return render_template("signups/registered.html", event=event)
+    return _registered_page(event, ResendForm(formdata=None), sent=request.args.get("sent") == "1")
+
+
+def _registered_page(
+    event: Event,
+    form: ResendForm,
+    sent: bool = False,
+    limited: Limited | None = None,
+    status: int = 200,
+) -> Response:
+    event_url = absolute_url("events.detail", slug=event.slug)
+    body = render_template(
+        "signups/registered.html",
+        event=event,
+        now=utcnow(),
+        form=form,
+        sent=sent,
+        resent_text=RESENT_TEXT,
+        limited=limited,
+        event_url=event_url,
+        google_url=calendar.google_calendar_link(event, event_url),
+        outlook_url=calendar.outlook_calendar_link(event, event_url),
+    )
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    if limited is not None:
+        response.headers["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+@bp.post("/events/<slug>/registered/resend")
+@counts_own_limits  # campaign.signups.guard, answering with the page and the address kept
+def resend(slug: str) -> Response:
+    """Send a registration's mail again to the address typed, if it is registered; the
+    answer never says whether it is."""
+    event = public.public_event(slug)
+    if event is None:
+        abort(404)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        return _registered_page(event, form, status=400)
+    done = redirect(url_for("signups.registered", slug=slug, sent="1") + "#resend", 303)
+    if form.website.data:
+        log.info("signup: dropped a resend request that filled the honeypot")
+        return done
+    try:
+        email = services.clean_email(form.email.data or "")
+    except services.InvalidSignup as exc:
+        bind_errors(form, exc)
+        return _registered_page(event, form, status=400)
+    limited = guard.resend_limited(email, client_address())
+    if limited is not None:
+        return _registered_page(event, form, limited=limited, status=429)
+    services.resend_status_mail(event.id, email, utcnow())
+    db.session.commit()
+    return done
 
 
 def _private(body: str | Response, status: int | None = None) -> Response:
@@ -194,6 +254,9 @@ def _registration_or_invalid(token: str) -> Registration | Response:
 
 @bp.get("/r/<token>")
 def manage(token: str) -> Response:
+    """A registrant's private page (the link in every mail): their place, calendar links, share
+    card, cancel, delete or export.
+    """
     found = _registration_or_invalid(token)
     if isinstance(found, Response):
         return found
@@ -222,27 +285,50 @@ def manage(token: str) -> Response:
             ),
             google_url=calendar.google_calendar_link(event, event_url, join_url),
             outlook_url=calendar.outlook_calendar_link(event, event_url, join_url),
+            check_in_code=check_in_code(current_app.config["SECRET_KEY"], registration.token_nonce),
+            mail_languages=supported_locales(),
+            native_name=native_name,
         )
     )
 
 
+@bp.get("/r/<token>/check-in.png")
+def check_in_qr(token: str) -> Response:
+    """The QR code the organizer's check-in page reads: its address with this person's
+    check-in code (which opens nothing by itself)."""
+    from campaign.attendees.checkin import qr_png
+
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    if not found.is_confirmed or found.event.is_cancelled:
+        return _private(render_template("signups/invalid.html"), 404)
+    url = absolute_url(
+        "attendees.check_in_page",
+        event_id=found.event_id,
+        code=check_in_code(current_app.config["SECRET_KEY"], found.token_nonce),
+    )
+    return _private(Response(qr_png(url), mimetype="image/png"))
+
+
 @bp.post("/r/<token>/cancel")
 def cancel(token: str) -> Response:
+    """Cancel a registration (a POST button); a freed seat goes to the waitlist."""
     found = _registration_or_invalid(token)
     if isinstance(found, Response):
         return found
     if not ToggleForm().validate_on_submit():
         abort(400)
-    services.cancel(found, utcnow(), _secret())
+    services.cancel(found, utcnow())
     db.session.commit()
-    flash("Your registration is cancelled. We've emailed you a confirmation.", "success")
+    flash(gettext("Your registration is cancelled. We've emailed you a confirmation."), "success")
     return _private(redirect(url_for("signups.manage", token=token), 303))
 
 
 @bp.post("/r/<token>/card-name")
 def card_name(token: str) -> Response:
     """Opt in or out of showing the first name on the "I'm attending" card."""
-    from campaign.graphics.services import set_name_on_card
+    from campaign.graphics.services.registry import NameNotDrawable, set_name_on_card
 
     found = _registration_or_invalid(token)
     if isinstance(found, Response):
@@ -252,49 +338,88 @@ def card_name(token: str) -> Response:
     if found.is_anonymised:
         abort(404)
     show = request.form.get("show") == "1"
-    set_name_on_card(found, show)
+    try:
+        set_name_on_card(found, show)
+    except NameNotDrawable as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _private(redirect(url_for("signups.manage", token=token) + "#share-card", 303))
     db.session.commit()
     if show:
-        flash("Your card now shows your first name.", "success")
+        flash(gettext("Your card now shows your first name."), "success")
     else:
-        flash("Your first name is off your card.", "success")
+        flash(gettext("Your first name is off your card."), "success")
     return _private(redirect(url_for("signups.manage", token=token) + "#share-card", 303))
+
+
+@bp.post("/r/<token>/language")
+def language(token: str) -> Response:
+    """The language of the person's mail from now on (a choice on their page)."""
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_language(found, request.form.get("language", ""), supported_locales())
+    except ValueError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Your emails will now be in %(language)s.",
+                      language=native_name(found.language)), "success")  # fmt: skip
+    return _private(redirect(url_for("signups.manage", token=token) + "#mail-language", 303))
 
 
 @bp.post("/r/<token>/delete")
 def delete(token: str) -> Response:
+    """Delete the person's data (a POST button): the registration is anonymised."""
     found = _registration_or_invalid(token)
     if isinstance(found, Response):
         return found
     if not ToggleForm().validate_on_submit():
         abort(400)
     slug = found.event.slug
-    services.anonymise(found, utcnow(), _secret())
+    privacy.anonymise(found, utcnow())
     db.session.commit()
     return _private(render_template("signups/deleted.html", slug=slug))
 
 
-@bp.get("/r/<token>/export.json")
-def export(token: str) -> Response:
+@bp.post("/r/<token>/resubscribe")
+def resubscribe(token: str) -> Response:
+    """Take back an unsubscribe (a POST button): reminders and updates again."""
     found = _registration_or_invalid(token)
     if isinstance(found, Response):
         return found
-    response = _private(json.dumps(services.export_data(found), indent=2, ensure_ascii=False))
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    privacy.resubscribe(found)
+    db.session.commit()
+    flash(gettext("You will get reminders and updates from organizers again."), "success")
+    return _private(redirect(url_for("signups.manage", token=token) + "#your-data", 303))
+
+
+@bp.get("/r/<token>/export.json")
+def export(token: str) -> Response:
+    """Everything stored about the person, as a JSON download."""
+    found = _registration_or_invalid(token)
+    if isinstance(found, Response):
+        return found
+    response = _private(json.dumps(privacy.export_data(found), indent=2, ensure_ascii=False))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = 'attachment; filename="my-registration.json"'
     return response
 
 
 def _unsubscribe_target(registration_id: int, signature: str) -> Registration | None:
-    import hmac as _hmac
-
-    from campaign.signups.tokens import unsubscribe_signature
+    from campaign.core.tokens import secret_keys
+    from campaign.signups.tokens import is_unsubscribe_signature
 
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.is_anonymised or len(signature) > 64:
         return None
-    expected = unsubscribe_signature(_secret(), registration.id, registration.token_nonce)
-    if not _hmac.compare_digest(expected, signature):
+    keys = secret_keys()
+    if not is_unsubscribe_signature(keys, registration.id, registration.token_nonce, signature):
         return None
     return registration
 
@@ -307,7 +432,7 @@ def unsubscribe(registration_id: int, signature: str) -> Response:
     if registration is None:
         return _private(render_template("signups/invalid.html"), 404)
     if request.method == "POST":
-        services.unsubscribe(registration)
+        privacy.unsubscribe(registration)
         db.session.commit()
         return _private(render_template("signups/unsubscribed.html", done=True))
     return _private(render_template("signups/unsubscribed.html", done=False))

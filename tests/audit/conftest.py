@@ -30,14 +30,14 @@ from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 from campaign.signups.tokens import manage_token, unsubscribe_signature
 from tests.conftest import login
-from tests.core.support import IsolatedClient
 
 # URL variables naming something an organizer owns (directly, or through an event): another
 # organizer must get 404 for every route that has one. organizer_id routes are admin-only.
-OWNED_VARIABLES = {"event_id", "registration_id", "message_id", "organizer_id"}
+# proposal_id routes are for reviewers only (admins, and organizers an admin allows).
+OWNED_VARIABLES = {"event_id", "registration_id", "message_id", "organizer_id", "proposal_id"}
 # URL variables naming campaign-wide content that every organizer may edit (the myth/fact
 # cards): not "foreign" to any organizer, so only the anonymous check applies.
-SHARED_VARIABLES = {"card_id"}
+SHARED_VARIABLES = {"card_id", "source_id"}
 # /manage routes that are public by design.
 PUBLIC_MANAGE_ENDPOINTS = {"organizers.login", "organizers.accept_invite"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -49,27 +49,10 @@ _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _CARD_URL = re.compile(r"/cards/([A-Za-z0-9_-]+)\.png")
 
 
-class AuditClient(IsolatedClient):
-    """Each request in its own app context (as on a real server); afterwards the test's own
-    transaction ends, so the test reads what the request committed."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            db.session.rollback()
-
-
 @pytest.fixture
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     """The shared test config (CSRF off) with no minimum form fill time."""
     return {**app_config, "SIGNUP_MIN_SECONDS": 0}
-
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    app.test_client_class = AuditClient
-    return app
 
 
 def methods(rule: Rule) -> list[str]:
@@ -197,17 +180,58 @@ def build_world(app: Flask, make_organizer: Callable[..., Organizer]) -> World:
         organizer_id=owner.id,
         signature=unsubscribe_signature(secret, registration.id, registration.token_nonce),
         filename="css/app.css",
+        size=192,  # /icon-<size>.png
+        locale="es",  # a translation's language (event and pair translations)
     )
     world.scoped.update(
         {
             ("events", "slug"): event.slug,
+            ("api", "slug"): event.slug,
+            ("flyers", "slug"): event.slug,
+            ("api", "rest"): "no-such-resource",
             ("signups", "slug"): event.slug,
             ("signups", "token"): manage_token(secret, registration.token_nonce),
             ("organizers", "token"): invite_token,
         }
     )
     _add_graphics_values(app, world)
+    _add_hosting_values(world, secret)
     return world
+
+
+def _add_hosting_values(world: World, secret: str) -> None:
+    """A confirmed proposal approved as the owner's event, and its host's link token."""
+    from campaign.hosting.models import HostProposal
+    from campaign.hosting.services import links
+
+    now = utcnow()
+    event = world.event
+    proposal = HostProposal(
+        campaign_id=event.campaign_id,
+        status="approved",
+        host_name="Harper Host",
+        host_email="harper.host@example.org",
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        format=event.format,
+        city=event.city,
+        capacity=20,
+        event_id=event.id,
+        created_at=now,
+        confirmed_at=now,
+        submitted_at=now,
+        decided_at=now,
+        token_nonce="",
+        token_hash="",
+    )
+    links.issue_link(proposal, secret)
+    db.session.add(proposal)
+    db.session.commit()
+    world.values["proposal_id"] = proposal.id
+    world.scoped[("hosting", "token")] = links.host_token(proposal, [secret])
+    world.private.append("harper.host@example.org")
 
 
 def _add_graphics_values(app: Flask, world: World) -> None:
@@ -220,6 +244,9 @@ def _add_graphics_values(app: Flask, world: World) -> None:
     if card is not None:
         world.values["card_id"] = card.id
         world.scoped[("graphics", "slug")] = card.slug
+        if card.source_id is not None:  # the source the cards quote, with its full text
+            world.values["source_id"] = card.source_id
+    world.values["width"], world.values["fmt"] = 360, "webp"  # a card's page thumbnail
     key = _card_key(app, ["/facts", f"/events/{world.event.slug}", "/"])
     if key is not None:
         world.values["key"] = key

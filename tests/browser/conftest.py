@@ -90,8 +90,8 @@ def _not_ready(environ: dict[str, Any], start_response: Callable[..., Any]) -> l
 
 
 @contextmanager
-def serve_app(instance: Path) -> Iterator[LiveServer]:
-    """Run a test-configured app in a background thread until the block ends."""
+def serve_app(instance: Path, config: dict[str, Any] | None = None) -> Iterator[LiveServer]:
+    """Run a test-configured app (plus `config`) in a background thread until the block ends."""
     instance.mkdir(parents=True, exist_ok=True)
     # Bind first (port 0: the OS picks a free port), then build the app with its real URL.
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True, request_handler=_QuietHandler)
@@ -109,6 +109,7 @@ def serve_app(instance: Path) -> Iterator[LiveServer]:
                 "WTF_CSRF_ENABLED": True,
                 "RATELIMIT_ENABLED": False,
                 "SERVER_NAME": None,
+                **(config or {}),
             }
         )
         _fresh_schema(app)

@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from campaign.campaigns.models import Campaign
 from campaign.core.timeutil import local_to_utc, utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
+from campaign.mail.models import OutboxMessage
 from campaign.organizers.models import Organizer
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
-from campaign.signups.tokens import manage_token
+from campaign.signups.tokens import check_in_code, manage_token
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     ORGANIZER_EMAIL,
@@ -116,7 +119,17 @@ def _seed_states(server: LiveServer) -> None:
         waitlisted = _register(waitlist, "Wren Waitlisted", "wren@example.org", secret)
         _register(no_waitlist, "Noor Confirmed", "noor@example.org", secret)
         _register(open_event, "Olu Early", "olu@example.org", secret)
+        message_id = db.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.event_id == waitlist.id).limit(1)
+        )
+        casey = db.session.scalar(
+            select(Registration).where(Registration.email == "casey@example.org")
+        )
+        assert casey is not None
+        server.data.update(_seed_hosting(campaign, secret))
         server.data.update(
+            message_id=message_id,
+            casey_code=check_in_code(secret, casey.token_nonce),
             open_slug=open_event.slug,
             open_id=open_event.id,
             waitlist_slug=waitlist.slug,
@@ -127,6 +140,72 @@ def _seed_states(server: LiveServer) -> None:
             waitlisted_token=waitlisted,
         )
         db.session.remove()
+
+
+def _seed_hosting(campaign: Campaign, secret: str) -> dict[str, Any]:
+    """Proposals in each state a host or reviewer meets: unconfirmed, sent back for
+    changes, waiting, and approved as an event with a registrant."""
+    from campaign.events.services import EventInput
+    from campaign.hosting.services import links, proposals, review
+
+    admin = db.session.scalar(select(Organizer).where(Organizer.email == ADMIN_EMAIL))
+    assert admin is not None
+    now = utcnow()
+    day = datetime.combine(date.today() + timedelta(days=12), datetime.min.time())
+    tokens: dict[str, Any] = {}
+    for key, title in (
+        ("unconfirmed", "Market stall in Hull"),
+        ("changes", "Watch party in York"),
+        ("waiting", "Library talk in Bath"),
+        ("approved", "Book club evening in Leeds"),
+    ):
+        proposal = proposals.propose(
+            campaign.id,
+            proposals.HostDetails("Harper Host", f"{key}.host@example.org", "I run a book club."),
+            EventInput(
+                title=title,
+                starts_local=day.replace(hour=18),
+                ends_local=day.replace(hour=20),
+                timezone="Europe/London",
+                summary="A friendly evening of facts and questions.",
+                venue="Community Centre",
+                city=title.rsplit(" ", 1)[-1],
+                capacity=25,
+            ),
+            now,
+            secret,
+        )
+        db.session.commit()  # each step below is its own request, as on the site
+        if key != "unconfirmed":
+            proposals.confirm_email(proposal, now)
+            db.session.commit()
+        if key == "changes":
+            review.request_changes(proposal, admin, "Please add the street address.", now)
+            db.session.commit()
+        if key == "approved":
+            event = review.approve(proposal, admin, None, now)
+            db.session.commit()
+            tokens["hosted_event_id"] = event.id
+        if key == "waiting":
+            tokens["proposal_id"] = proposal.id
+        tokens[f"host_{key}_token"] = links.host_token(proposal, [secret])
+    db.session.commit()
+    _register(
+        db.session.get(Event, tokens["hosted_event_id"]), "Hana Guest", "hana@example.org", secret
+    )
+    return tokens
+
+
+def _submit_empty_proposal(page: Page) -> None:
+    page.get_by_role("button", name="Send proposal").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+
+
+def _preview_message(page: Page) -> None:
+    page.get_by_label("Subject").fill("Bring a friend")
+    page.get_by_label("Message").fill("See you on the night.\n\nDoors open at six.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
 
 
 @pytest.fixture(scope="module")
@@ -194,9 +273,32 @@ def _register_successfully(page: Page) -> None:
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
 
+def _resend_bad_address(page: Page) -> None:
+    page.get_by_label("Your email address").fill("not an address")
+    page.get_by_role("button", name="Send the mail again").click()
+    expect(page.locator("#email-error")).to_be_visible()
+
+
+def _send_empty_message(page: Page) -> None:
+    page.get_by_role("button", name="Send message").click()
+    expect(page.locator("#message-error")).to_be_visible()
+
+
 def _submit_empty_event_form(page: Page) -> None:
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator("#error-summary")).to_be_visible()
+
+
+def _submit_empty_walk_in(page: Page) -> None:
+    page.get_by_role("button", name="Add and check in").click()
+    expect(page.locator("#name-error")).to_be_visible()
+
+
+def _preview_broadcast(page: Page) -> None:
+    page.get_by_label("Subject").fill("Bring water")
+    page.get_by_label("Message").fill("Please bring **water**.\n\n- a hat")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview")).to_be_visible()
 
 
 @dataclass(frozen=True)
@@ -209,7 +311,7 @@ class Screen:
     account: str | None = None
     then: Callable[[Page], None] | None = None
     status: int = 200
-    endpoint: str | None = None  # skip with a reason when the app has no such endpoint
+    endpoint: str | None = None  # when given, the path must reach this endpoint (checked)
 
 
 SCREENS = [
@@ -224,6 +326,15 @@ SCREENS = [
     Screen("event-full-waitlist", "/events/{waitlist_slug}"),
     Screen("event-full-no-waitlist", "/events/{no_waitlist_slug}"),
     Screen("event-cancelled", "/events/{cancelled_slug}"),
+    Screen("registered-page", "/events/{open_slug}/registered"),
+    Screen("registered-resent", "/events/{open_slug}/registered?sent=1"),
+    Screen("registered-resend-error", "/events/{open_slug}/registered", then=_resend_bad_address),
+    Screen("contact-host", "/events/{open_slug}/contact"),
+    Screen("contact-host-errors", "/events/{open_slug}/contact", then=_send_empty_message),
+    Screen("contact-host-sent", "/events/{open_slug}/contact?sent=1"),
+    Screen("events-search", "/events?q=talk&when=week"),
+    Screen("embed-events", "/embed/events"),
+    Screen("events-bad-dates", "/events?when=range&from=x&to=y"),
     Screen("manage-confirmed", "/r/{confirmed_token}"),
     Screen("manage-waitlisted", "/r/{waitlisted_token}"),
     Screen("facts", "/facts", endpoint="graphics.facts"),
@@ -233,8 +344,29 @@ SCREENS = [
     Screen("manage-events", "/manage/events", account=ADMIN_EMAIL),
     Screen("manage-event", "/manage/events/{waitlist_id}", account=ORGANIZER_EMAIL),
     Screen("attendees", "/manage/events/{waitlist_id}/attendees", account=ORGANIZER_EMAIL),
+    Screen(
+        "walk-in-errors",
+        "/manage/events/{waitlist_id}/attendees",
+        account=ORGANIZER_EMAIL,
+        then=_submit_empty_walk_in,
+        status=200,
+    ),
+    Screen("check-in", "/manage/events/{waitlist_id}/attendees/check-in", account=ORGANIZER_EMAIL),
+    Screen(
+        "check-in-found",
+        "/manage/events/{waitlist_id}/attendees/check-in?code={casey_code}",
+        account=ORGANIZER_EMAIL,
+    ),
+    Screen(
+        "check-in-not-found",
+        "/manage/events/{waitlist_id}/attendees/check-in?code=ZZZZ-ZZZZ",
+        account=ORGANIZER_EMAIL,
+        status=404,
+        endpoint="attendees.check_in_page",  # the page says the code matched nobody
+    ),
     Screen("outbox", "/manage/outbox", account=ADMIN_EMAIL),
     Screen("event-outbox", "/manage/events/{waitlist_id}/outbox", account=ORGANIZER_EMAIL),
+    Screen("outbox-message", "/manage/outbox/{message_id}", account=ORGANIZER_EMAIL),
     Screen(
         "event-form-errors",
         "/manage/events/new",
@@ -242,10 +374,57 @@ SCREENS = [
         then=_submit_empty_event_form,
     ),
     Screen("reminders", "/manage/events/{open_id}/reminders", account=ORGANIZER_EMAIL),
+    Screen("event-preview", "/manage/events/{open_id}/preview", account=ORGANIZER_EMAIL),
+    Screen("event-form", "/manage/events/new", account=ORGANIZER_EMAIL),
     Screen("broadcast", "/manage/events/{waitlist_id}/broadcast", account=ORGANIZER_EMAIL),
+    Screen(
+        "broadcast-preview",
+        "/manage/events/{waitlist_id}/broadcast",
+        account=ORGANIZER_EMAIL,
+        then=_preview_broadcast,
+    ),
     Screen("organizers", "/manage/organizers", account=ADMIN_EMAIL),
+    Screen("notifications", "/manage/notifications", account=ORGANIZER_EMAIL),
     Screen("settings", "/manage/settings", account=ADMIN_EMAIL),
     Screen("not-found", "/no-such-page", status=404),
+    Screen("host-form", "/host"),
+    Screen(
+        "host-form-errors",
+        "/host",
+        then=_submit_empty_proposal,
+        status=200,
+    ),
+    Screen("host-sent", "/host/sent"),
+    Screen("host-resend", "/host/resend"),
+    Screen("host-unconfirmed", "/host/{host_unconfirmed_token}"),
+    Screen("host-changes", "/host/{host_changes_token}"),
+    Screen("host-waiting", "/host/{host_waiting_token}"),
+    Screen("host-event", "/host/{host_approved_token}"),
+    Screen("host-edit", "/host/{host_approved_token}/edit"),
+    Screen("host-attendees", "/host/{host_approved_token}/attendees"),
+    Screen("host-message", "/host/{host_approved_token}/message"),
+    Screen(
+        "host-message-preview",
+        "/host/{host_approved_token}/message",
+        then=_preview_message,
+    ),
+    Screen("host-invalid", "/host/no-such-link-at-all", status=404, endpoint="hosting.home"),
+    Screen("proposals", "/manage/proposals", account=ADMIN_EMAIL),
+    Screen(
+        "proposal",
+        "/manage/proposals/{proposal_id}",
+        account=ADMIN_EMAIL,
+    ),
+    Screen(
+        "proposal-settings",
+        "/manage/proposals/settings",
+        account=ADMIN_EMAIL,
+    ),
+    Screen(
+        "event-host",
+        "/manage/events/{hosted_event_id}/host",
+        account=ADMIN_EMAIL,
+    ),
 ]
 
 
@@ -259,7 +438,11 @@ def sites(
 SIDEWAYS_SCROLL = """() => {
     const root = document.scrollingElement;
     if (root.scrollWidth <= root.clientWidth + 1) return null;
-    return `scrollWidth ${root.scrollWidth} > clientWidth ${root.clientWidth}`;
+    const wide = [...document.querySelectorAll("body *")]
+        .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1)
+        .slice(0, 5)
+        .map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""));
+    return `scrollWidth ${root.scrollWidth} > clientWidth ${root.clientWidth}; wide: ${wide}`;
 }"""
 
 
@@ -276,6 +459,27 @@ def _open(
     return page
 
 
+def _check_route(app: Flask, screen: Screen, path: str) -> None:
+    """Fail (never skip) when the screen's page has lost its route or endpoint, so that a
+    renamed route cannot silently drop its accessibility check."""
+    try:
+        route = path.split("?", 1)[0]  # the query string is the page's state, not its route
+        endpoint: str | None = app.url_map.bind("localhost").match(route, method="GET")[0]
+    except HTTPException:
+        endpoint = None
+    if screen.status == 404 and screen.endpoint is None:  # no route at all
+        assert endpoint is None, f"{screen.name}: {path} is meant to be missing, {endpoint} answers"
+        return
+    assert endpoint is not None, (
+        f"{screen.name}: no route answers GET {path} any more; if it moved, update SCREENS"
+    )
+    if screen.endpoint is not None:
+        assert endpoint == screen.endpoint, (
+            f"{screen.name}: {path} reaches {endpoint}, the sweep expects {screen.endpoint}; "
+            "if the endpoint was renamed, update SCREENS"
+        )
+
+
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: s.name)
 def test_every_page_and_state_passes_axe(
     browser: Browser,
@@ -289,8 +493,7 @@ def test_every_page_and_state_passes_axe(
     of a validation error is its own state); a plain page is loaded once and resized.
     """
     server = sites[screen.site]
-    if screen.endpoint and screen.endpoint not in server.app.view_functions:
-        pytest.skip(f"{screen.path}: the app has no endpoint {screen.endpoint} (yet)")
+    _check_route(server.app, screen, screen.path.format(**server.data))
     page = _open(browser, new_page, server, screen, "desktop")
     screenshot(page, f"sweep-{screen.name}-desktop")
     problems = axe_violations(page, f"{screen.name} (desktop)")

@@ -145,3 +145,38 @@ def test_dashboard_countdown_follows_the_day(client, campaign, make_organizer):
     _set_day(campaign, _campaign_today(campaign) + timedelta(days=12))
     login(client, admin.email)
     assert "(12 days to go)" in client.get("/manage/").get_data(as_text=True)
+
+
+def test_people_registered_counts_each_address_once_and_no_cancellations(
+    app, client, campaign, make_organizer, make_event
+):
+    from campaign.signups import services
+
+    organizer = make_organizer()
+    first, second = make_event(organizer), make_event(organizer, capacity=1)
+    draft = make_event(organizer, status="draft", published_at=None)
+    for event, email in [
+        (first, "a@example.org"),
+        (first, "b@example.org"),
+        (second, "a@example.org"),  # the same person at two events: one person
+        (second, "c@example.org"),  # waitlisted: registered too
+        (first, "gone@example.org"),
+    ]:
+        services.register(event.id, services.SignupInput(name="P", email=email), utcnow(), "k" * 32)
+    db.session.commit()
+    from sqlalchemy import select
+
+    from campaign.signups.models import Registration
+
+    gone = db.session.scalar(select(Registration).where(Registration.email == "gone@example.org"))
+    services.cancel(gone, utcnow())
+    db.session.commit()
+    assert draft.status == "draft"
+    assert _stat(client.get("/").get_data(as_text=True), "People registered") == 3
+
+
+def test_the_next_events_come_before_the_cards(client, campaign, make_organizer, make_event):
+    make_event(make_organizer(), title="First talk")
+    page = client.get("/").get_data(as_text=True)
+    assert page.index('id="upcoming-heading"') < page.index('id="countdown-card-heading"')
+    assert "First talk" in page

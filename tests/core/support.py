@@ -1,9 +1,8 @@
-"""Helpers shared by the core and organizer tests: isolated clients, config overrides,
-sign-in with a CSRF token, database snapshots and URLs built from the URL map."""
+"""Helpers shared by the core and organizer tests: config overrides, sign-in with a CSRF
+token, database snapshots and URLs built from the URL map."""
 
 from __future__ import annotations
 
-import contextvars
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,22 +19,6 @@ from tests.conftest import PASSWORD, csrf_token
 # A request is ignored by the walks when it is one of these (public by design).
 PUBLIC_MANAGE_RULES = ("/manage/login", "/manage/invite/<token>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose requests run outside the test's app context.
-
-    The shared `app` fixture keeps an app context pushed for the whole test, and Flask
-    reuses it for every request: `g` (and so Flask-Login's signed-in user) and the
-    database session would leak from one request, or one client, to the next. Running
-    each request in an empty contextvars.Context makes Flask push a fresh app context per
-    request, as a real server does.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        # Buffered, so streamed bodies are produced inside that context too.
-        kwargs.setdefault("buffered", True)
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def with_config(**overrides: Any) -> pytest.MarkDecorator:

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 
 from campaign import create_app
-from campaign.config import DEFAULTS, normalise_database_url
+from campaign.config import DEFAULTS, SERVED_URL_FILE, normalise_database_url
+from campaign.core.urls import absolute_url
 from campaign.extensions import db
 from tests.core.support import csrf_login, with_config
 
@@ -141,8 +142,9 @@ def test_normalise_database_url(given, expected):
     assert normalise_database_url(given) == expected
 
 
-def test_production_without_secret_key_refuses_to_start(clean_env, build):
+def test_production_without_secret_key_refuses_to_start(clean_env, build, monkeypatch):
     # ENV defaults to production; nothing sets a secret key.
+    monkeypatch.setenv("CAMPAIGN_BASE_URL", "https://ketamineday.example.org")
     with pytest.raises(RuntimeError, match="CAMPAIGN_SECRET_KEY is not set") as info:
         build()
     assert "production" in str(info.value)
@@ -152,16 +154,71 @@ def test_production_without_secret_key_refuses_to_start(clean_env, build):
 def test_empty_secret_key_outside_development_refuses_to_start(clean_env, build, monkeypatch, env):
     monkeypatch.setenv("CAMPAIGN_ENV", env)
     monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "")
+    monkeypatch.setenv("CAMPAIGN_BASE_URL", "https://ketamineday.example.org")
     with pytest.raises(RuntimeError, match="CAMPAIGN_SECRET_KEY"):
         build()
 
 
 def test_production_with_secret_key_from_env_starts(clean_env, build, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("CAMPAIGN_BASE_URL", "https://ketamineday.example.org/")
     app = build()
     assert app.config["IS_PRODUCTION"] is True
     assert app.config["SECRET_KEY"] == "s" * 48
+    assert app.config["BASE_URL"] == "https://ketamineday.example.org"
     assert not (clean_env / "secret_key").exists()
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_production_without_base_url_refuses_to_start(clean_env, build, monkeypatch, env):
+    """No silent fallback to a loopback address that every mailed link would carry."""
+    monkeypatch.setenv("CAMPAIGN_ENV", env)
+    monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "s" * 48)
+    # Even where a development server once ran: production never follows it.
+    (clean_env / SERVED_URL_FILE).write_text("http://127.0.0.1:5001\n")
+    with pytest.raises(RuntimeError, match="CAMPAIGN_BASE_URL is not set") as info:
+        build()
+    assert "production" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ketamineday.example.org",
+        "ftp://ketamineday.example.org",
+        "https://",
+        "http://127.0.0.1:port",
+        "https://ketamineday.example.org/?ref=1",
+    ],
+)
+def test_a_base_url_that_is_not_an_http_address_is_refused(clean_env, build, monkeypatch, url):
+    monkeypatch.setenv("CAMPAIGN_ENV", "development")
+    monkeypatch.setenv("CAMPAIGN_BASE_URL", url)
+    with pytest.raises(RuntimeError, match="CAMPAIGN_BASE_URL must be an absolute http"):
+        build()
+
+
+def test_development_links_follow_the_address_the_dev_server_served(clean_env, build):
+    """instance/config.py as `make run` writes it; no BASE_URL anywhere."""
+    (clean_env / "config.py").write_text('ENV = "development"\n')
+    app = build()
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"  # no dev server has run yet
+    assert app.config["BASE_URL_FOLLOWS_SERVER"] is True
+
+    (clean_env / SERVED_URL_FILE).write_text("http://127.0.0.1:5001\n")
+    app = build()
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5001"
+    with app.app_context():
+        assert absolute_url("events.index") == "http://127.0.0.1:5001/events"
+
+
+def test_a_base_url_that_is_set_wins_over_the_dev_server(clean_env, build, monkeypatch):
+    (clean_env / "config.py").write_text('ENV = "development"\n')
+    (clean_env / SERVED_URL_FILE).write_text("http://127.0.0.1:5001\n")
+    monkeypatch.setenv("CAMPAIGN_BASE_URL", "https://tunnel.example.net")
+    app = build()
+    assert app.config["BASE_URL"] == "https://tunnel.example.net"
+    assert app.config["BASE_URL_FOLLOWS_SERVER"] is False
 
 
 def test_development_makes_and_keeps_a_secret_key(clean_env, build, monkeypatch):

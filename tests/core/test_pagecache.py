@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from campaign.core.pagecache import PageCache
+from campaign.core.cache import VersionedCache
+from campaign.core.pagecache import MAX_PAGES
 
 
 def test_a_page_is_served_only_in_the_state_it_was_rendered_in() -> None:
-    store = PageCache()
+    store = VersionedCache[str, str](MAX_PAGES)
     store.put("slot", "state-1", "page one")
     assert store.get("slot", "state-1") == "page one"
     assert store.get("slot", "state-2") is None
@@ -16,7 +17,7 @@ def test_a_page_is_served_only_in_the_state_it_was_rendered_in() -> None:
 
 
 def test_a_new_state_replaces_the_slot() -> None:
-    store = PageCache()
+    store = VersionedCache[str, str](MAX_PAGES)
     store.put("slot", "state-1", "old")
     store.put("slot", "state-2", "new")
     assert len(store) == 1
@@ -25,7 +26,7 @@ def test_a_new_state_replaces_the_slot() -> None:
 
 
 def test_the_least_recently_used_slot_goes_first() -> None:
-    store = PageCache(size=2)
+    store = VersionedCache[str, str](2)
     store.put("a", "s", "A")
     store.put("b", "s", "B")
     assert store.get("a", "s") == "A"  # a is now the most recently used
@@ -36,7 +37,7 @@ def test_the_least_recently_used_slot_goes_first() -> None:
 
 
 def test_many_threads_share_one_store() -> None:
-    store = PageCache(size=50)
+    store = VersionedCache[str, str](50)
     errors: list[BaseException] = []
 
     def work(n: int) -> None:

@@ -20,6 +20,9 @@ CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without a session; the HMAC
     # signature in the URL is the proof.
     "signups.unsubscribe",
+    # The public registration form: no session on a first visit. Its signed one-time form
+    # token and the Origin/Sec-Fetch-Site check protect it (tests/signups/test_bot_protection).
+    "signups.register",
 }
 
 # What a POST carries besides the (missing) CSRF token: enough that it would succeed.
@@ -99,6 +102,7 @@ def test_every_post_route_needs_a_csrf_token(app, client, world):
             "organizer_id": world["owner"].id,
             "slug": world["event"].slug,
             "token": world["invite_token"],
+            "locale": "es",
         }
     )
     post_rules = [

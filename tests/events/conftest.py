@@ -129,6 +129,8 @@ def edit_form_values(page: str) -> dict[str, str]:
         "city",
         "region",
         "country",
+        "latitude",
+        "longitude",
         "join_url",
         "capacity",
     ):

@@ -123,6 +123,7 @@ def test_cancel_bumps_sequence_and_page_says_cancelled(client, create_via_form):
 
 def test_cancelled_event_cannot_be_edited(client, create_via_form):
     event_id = create_via_form(title="Cancelled Talk")
+    _act(client, event_id, "publish")  # a never-published draft cannot be cancelled
     _act(client, event_id, "cancel")
     response = client.get(f"/manage/events/{event_id}/edit")
     assert response.status_code == 302

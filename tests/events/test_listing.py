@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -202,3 +202,137 @@ def test_listing_only_shows_the_current_campaign(client, soon, campaign):
     db.session.commit()
     soon("Old Campaign Talk", 2, campaign_id=old.id)
     assert _titles(_get(client)) == ["Current Campaign Talk"]
+
+
+# --- search, dates, seat badges and the feed (issue 15) -------------------------------------
+
+
+def test_search_finds_words_in_title_summary_and_city(client, soon):
+    soon("Harm reduction talk", 1, summary="An evening.", city="Leeds")
+    soon("Film night", 2, summary="A documentary on harm reduction.", city="York")
+    soon("Quiz", 3, summary="Questions.", city="Harmston")
+    soon("Walk", 4, summary="Fresh air.", city="Bath")
+    assert _titles(_get(client, "?q=harm")) == ["Harm reduction talk", "Film night", "Quiz"]
+    assert _titles(_get(client, "?q=HARM+reduction")) == ["Harm reduction talk", "Film night"]
+    assert _titles(_get(client, "?q=bath")) == ["Walk"]
+    page = _get(client, "?q=nothing-like-this")
+    assert _titles(page) == [] and "No upcoming events match" in page
+
+
+@pytest.mark.parametrize("hostile", ["%", "_", "\\", "a%b", "'; drop table events; --"])
+def test_search_treats_wildcards_as_text(client, soon, hostile):
+    soon("100% facts", 1)
+    soon("Plain", 2)
+    titles = _titles(_get(client, "?q=" + hostile.replace("%", "%25")))
+    assert "Plain" not in titles
+
+
+def test_on_the_day_shows_the_campaigns_day_in_its_zone(client, soon, campaign):
+    from campaign.core.timeutil import local_to_utc
+
+    day = campaign.day
+    noon = local_to_utc(datetime.combine(day, time(12)), campaign.timezone)
+    soon("On the day", (noon - utcnow()).total_seconds() / 86400)
+    soon("Day after", (noon - utcnow()).total_seconds() / 86400 + 1)
+    soon("Day before", (noon - utcnow()).total_seconds() / 86400 - 1)
+    assert _titles(_get(client, "?when=day")) == ["On the day"]
+
+
+def test_this_week_runs_to_sunday(client, soon, campaign):
+    from campaign.core.timeutil import to_local
+
+    today = to_local(utcnow(), campaign.timezone).date()
+    days_left = 6 - today.weekday()
+    soon("Soon", 0.01)
+    soon("Next week", days_left + 1.5)
+    titles = _titles(_get(client, "?when=week"))
+    assert "Soon" in titles and "Next week" not in titles
+
+
+def test_a_date_range_includes_both_days(client, soon, campaign):
+    from campaign.core.timeutil import to_local
+
+    first = to_local(utcnow() + timedelta(days=3), campaign.timezone).date()
+    soon("Before", 1)
+    soon("Inside", 3.5)
+    soon("After", 9)
+    last = first + timedelta(days=2)
+    page = _get(client, f"?when=range&from={first.isoformat()}&to={last.isoformat()}")
+    assert _titles(page) == ["Inside"]
+    # Dates typed without choosing "Between dates" still count as a range.
+    assert _titles(_get(client, f"?from={first.isoformat()}&to={last.isoformat()}")) == ["Inside"]
+    assert _titles(_get(client, f"?when=range&from={first.isoformat()}")) == ["Inside", "After"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?when=range&from=2-30-99&to=", "Enter the first day as a date"),
+        ("?when=range&from=&to=yesterday", "Enter the last day as a date"),
+        ("?when=range", "Enter a first day, a last day, or both"),
+        ("?when=someday", "Choose a date option from the list"),
+        ("?when=range&from=9999-01-01", "Enter the first day as a date"),
+    ],
+)
+def test_bad_dates_say_what_is_wrong_and_show_every_event(client, soon, query, message):
+    soon("First", 1)
+    soon("Second", 20)
+    page = _get(client, query)
+    assert message in page
+    assert 'role="alert"' in page
+    assert _titles(page) == ["First", "Second"]
+
+
+def test_an_end_before_the_start_is_refused(client, soon):
+    soon("First", 1)
+    first = (utcnow() + timedelta(days=5)).date()
+    page = _get(
+        client, f"?when=range&from={first.isoformat()}&to={(first - timedelta(days=2)).isoformat()}"
+    )
+    assert "The last day must be on or after the first day." in page
+    assert 'id="filter-to" name="to"' in page and 'aria-invalid="true"' in page
+    assert _titles(page) == ["First"]
+
+
+def test_seat_badges(client, soon, register_people):
+    open_event = soon("Open", 1, capacity=10)
+    full_waitlist = soon("Waitlist", 2, capacity=1, is_waitlist_enabled=True)
+    full = soon("Full", 3, capacity=1, is_waitlist_enabled=False)
+    soon("Unlimited", 4)
+    register_people(open_event, 3)
+    register_people(full_waitlist, 1)
+    register_people(full, 1)
+    page = _get(client)
+    assert "7 places left" in page
+    assert ">Waitlist</span>" in page
+    assert ">Full</span>" in page
+    # A new registration changes the badge at once (the cached listing follows seats).
+    register_people(open_event, 1, start=10)
+    assert "6 places left" in _get(client)
+
+
+def test_the_feed_is_offered_to_subscribe(client, soon):
+    soon("First", 1)
+    page = _get(client)
+    assert re.search(r'href="webcal://[^"]+/calendar\.ics"', page)
+    assert re.search(r'id="feed-link"[^>]*value="https?://[^"]+/calendar\.ics"', page)
+    assert 'data-copy="#feed-link"' in page
+
+
+@pytest.fixture
+def register_people(app):
+    from campaign.core.timeutil import utcnow as now
+    from campaign.extensions import db
+    from campaign.signups import services
+
+    def add(event, n, start=0):
+        for i in range(start, start + n):
+            services.register(
+                event.id,
+                services.SignupInput(name=f"P {i}", email=f"p{i}.{event.id}@example.org"),
+                now(),
+                app.config["SECRET_KEY"],
+            )
+        db.session.commit()
+
+    return add

@@ -23,6 +23,7 @@ from campaign.core.timeutil import utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.services import create_organizer
+from campaign.signups import guard
 from campaign.signups.models import Registration
 from tests.support import databases
 from tests.support.gunicorn import (
@@ -162,7 +163,11 @@ def hidden(page: str, name: str) -> str:
 
 
 class Registrant:
-    """One browser on the event page, registering people one after another."""
+    """One browser on the event page, registering people one after another.
+
+    Each submission carries a fresh one-time form token, as a kiosk that goes back to the
+    event page after each person would have (a used token asks for a second step).
+    """
 
     def __init__(self, site: Site, timeout: float = 60) -> None:
         self.site = site
@@ -170,16 +175,14 @@ class Registrant:
         self.session = requests.Session()
         page = self.session.get(f"{site.url}/events/{site.slug}", timeout=timeout)
         assert page.status_code == 200, page.status_code
-        self.csrf = hidden(page.text, "csrf_token")
-        self.started = hidden(page.text, "started")
+        assert 'name="started"' in page.text  # the public form: no session, no CSRF token
 
     def register(self, email: str) -> int:
         """POST the form for email; the status code (303 is a registration)."""
         response = self.session.post(
             f"{self.site.url}/events/{self.site.slug}/register",
             data={
-                "csrf_token": self.csrf,
-                "started": self.started,
+                "started": guard.form_token(SECRET_KEY, self.site.slug),
                 "ref": "",
                 "website": "",
                 "name": "Visitor " + email.split("@")[0],

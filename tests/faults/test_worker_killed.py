@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.faults.conftest import Registrant, Site, sqlite_database
+from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,9 @@ def test_no_registration_answered_with_success_is_lost(
 
     with sqlite_database(tmp_path) as url, make_site(url, workers=4) as site:
         master = site.server.process.pid
+        # The server answers once one worker is up; the others may still be forking.
+        wait_until(lambda: len(workers_of(master)) == 4, 30, "four workers running")
         before = workers_of(master)
-        assert len(before) == 4
         # Every browser has its page before the kill: only registrations are in flight then.
         registrants = [Registrant(site) for _ in range(CLIENTS)]
         with ThreadPoolExecutor(CLIENTS) as pool:

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.graphics.alt_text import ALT_TEXT_LIMIT, alt_text
-from campaign.graphics.render import TextDoesNotFit, render_with_report
-from campaign.graphics.specs import PRESETS, CardSpec
+from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, alt_text
+from campaign.cardrender.render import TextDoesNotFit, render_with_report
+from campaign.cardrender.specs import PRESETS, CardSpec
 
 from .conftest import KINDS, PROPERTY_SETTINGS, drawn_words, sample_spec, scripted_text
 
@@ -40,17 +40,30 @@ def test_alt_text_reads_naturally() -> None:
     assert alt_text(sample_spec("countdown", days=0)).startswith("Today is National Ketamine Day.")
     assert alt_text(sample_spec("attending")).startswith("Priya is attending: Understanding")
     myth_fact = alt_text(sample_spec("myth_fact"))
-    assert myth_fact.startswith("Myth: Ketamine is only a recreational party drug. Fact: When")
+    # The fact leads in the alt text too, as on the card.
+    assert myth_fact.startswith("Fact: When administered in a controlled medical setting")
+    assert "safe and effective. Myth: Ketamine is only a recreational party drug." in myth_fact
     assert "Source: Understanding the Mechanism of Ketamine in Reducing Anxiety Symptoms." in (
         myth_fact
     )
     assert "not medical advice" in myth_fact
 
 
+def test_labels_come_from_the_spec() -> None:
+    labels = {"fact": "Dato", "myth": "Mito", "source": "Fuente:"}
+    text = alt_text(sample_spec("myth_fact", labels=labels))
+    assert text.startswith("Dato: When") and "Mito: Ketamine" in text and "Fuente: " in text
+    spanish = {"attending_other": "{name} asistirá", "attending_self": "Asistiré"}
+    assert alt_text(sample_spec("attending", labels=spanish)).startswith("Priya asistirá:")
+    assert alt_text(sample_spec("attending", first_name=None, labels=spanish)).startswith(
+        "Asistiré:"
+    )
+
+
 def test_omitted_name_is_not_in_the_alt_text() -> None:
-    text = alt_text(sample_spec("attending", first_name="李雷"))
+    text = alt_text(sample_spec("attending", first_name="สมชาย"))
     assert text.startswith("I’m attending:")
-    assert "李" not in text
+    assert "ส" not in text
 
 
 def test_long_title_uses_the_drawn_words_to_stay_within_the_limit() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from campaign.graphics.alt_text import ALT_TEXT_LIMIT, alt_text
-from campaign.graphics.render import check_myth_fact_fits
+from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, alt_text
+from campaign.cardrender.render import check_myth_fact_fits
 
 from .conftest import CAMPAIGN, DISCLAIMER, HASHTAG, sample_spec
 
@@ -23,13 +23,15 @@ def content() -> dict:
 
 
 def test_content_shape(content: dict) -> None:
+    # The article states its title only: no author, publisher, date or address is invented.
     assert content["source"] == {"title": TITLE}
     items = content["items"]
     assert len(items) >= 7
     slugs = [item["slug"] for item in items]
     assert len(set(slugs)) == len(slugs)
     for item in items:
-        assert set(item) == {"slug", "myth", "fact", "source_quote"}
+        assert {"slug", "myth", "fact", "source_quote"} <= set(item)
+        assert set(item) <= {"slug", "myth", "fact", "source_quote", "reason"}
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", item["slug"])
         assert 0 < len(item["myth"]) <= 90
         assert 0 < len(item["fact"]) <= 200
@@ -44,6 +46,35 @@ def test_source_quotes_are_verbatim_sentences_of_the_article(
         quote = item["source_quote"]
         assert quote in article_text, item["slug"]
         assert quote[-1] in ".!?", item["slug"]
+
+
+def test_reasons_and_the_call_to_action_are_the_articles_words(
+    content: dict, article_text: str
+) -> None:
+    reasons = [item["reason"] for item in content["items"] if "reason" in item]
+    assert reasons
+    for reason in reasons:
+        assert reason in article_text
+    cta = content["call_to_action"]
+    assert cta["source_quote"] in article_text
+    assert "healthcare provider" in cta["text"]
+
+
+def test_findings_of_the_review_are_fixed(content: dict) -> None:
+    """The five items the review named keep their conditions, stand alone, or go."""
+    by_slug = {item["slug"]: item for item in content["items"]}
+    weeks = by_slug["weeks-to-work"]["fact"]
+    # Either the comparison with its hedge, or no comparison at all.
+    assert ("Unlike" not in weeks) or ("which can take weeks" in weeks)
+    watches = by_slug["no-one-watches"]["fact"].lower()
+    assert "typical" in watches and "under professional supervision" in watches
+    assert "not-worth-asking" not in by_slug  # advice is the call to action, not a "Fact"
+    assert not by_slug["one-size-fits-all"]["fact"].startswith("The tailored approach")
+    never = by_slug["effects-never-last"]
+    assert "potentially" in never["fact"] and "always" not in never["myth"]
+    for item in content["items"]:
+        assert not re.match(r"(The|This|It|That)\b", item["fact"]), item["slug"]
+        assert not re.match(r"(If you|Consider|Talk|Ask)\b", item["fact"]), item["slug"]
 
 
 def test_facts_use_the_articles_vocabulary(content: dict, article_text: str) -> None:

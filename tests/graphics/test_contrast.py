@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.graphics.contrast import (
+from campaign.cardrender.contrast import (
     Colour,
     contrast_ratio,
     muted,
@@ -12,7 +12,7 @@ from campaign.graphics.contrast import (
     relative_luminance,
     validate_theme,
 )
-from campaign.graphics.specs import DEFAULT_THEME, Theme
+from campaign.cardrender.specs import DEFAULT_THEME, Theme
 
 
 def test_luminance_endpoints() -> None:

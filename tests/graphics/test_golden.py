@@ -1,6 +1,8 @@
 """Golden images: a few reference renders, compared with a small tolerance.
 
-Regenerate after an intended visual change with `UPDATE_GOLDEN=1 pytest tests/graphics`.
+Regenerate after an intended visual change with `UPDATE_GOLDEN=1 pytest tests/graphics`,
+and the review sheet of every kind and preset with
+`.venv/bin/python -m tests.graphics.contact_sheet` (tests/graphics/contact_sheet.png).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from campaign.graphics.render import encode_png, render
+from campaign.cardrender.render import encode_png, render
 
 from .conftest import sample_spec
 
@@ -25,6 +27,17 @@ CASES = {
     "event-og": ("event", "og", {"place_text": "Community Hall, Leeds"}),
     "attending-story": ("attending", "story", {"first_name": "Priya"}),
     "countdown-portrait": ("countdown", "portrait", {}),
+    "myth_fact-og": ("myth_fact", "og", {"address": "ketamineday.example.org/facts/party"}),
+    "event-rtl-square": (
+        "event",
+        "square",
+        {"title": "أمسية توعية حول الكيتامين 2026", "place_text": "قاعة المجتمع، شارع 12"},
+    ),
+    "attending-cjk-portrait": (
+        "attending",
+        "portrait",
+        {"first_name": "さくら 🌸", "event_title": "ケタミンと不安についての勉強会"},
+    ),
 }
 
 

@@ -5,27 +5,20 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.graphics.fonts import BOLD, REGULAR, SEMIBOLD
-from campaign.graphics.layout import (
-    BODY_FLOOR,
+from campaign.cardrender.text.bidi import paragraph_direction
+from campaign.cardrender.text.fitting import (
     ELLIPSIS,
-    HEADING_FLOOR,
-    LAYOUTS,
     DoesNotFit,
     FittedText,
-    Segment,
     SizeRange,
     TextStyle,
-    estimate_line,
-    estimate_slack,
     fit_text,
-    measure_line,
-    paragraph_direction,
-    segment_line,
-    text_width,
-    visual_order,
-    wrap,
 )
+from campaign.cardrender.text.fontruns import Segment, segment_line, visual_order
+from campaign.cardrender.text.fonts import BOLD, REGULAR, SEMIBOLD
+from campaign.cardrender.text.measure import estimate_line, estimate_slack, measure_line, text_width
+from campaign.cardrender.text.wrapping import wrap
+from campaign.cardrender.typescale import BODY_FLOOR, HEADING_FLOOR, LAYOUTS
 
 from .conftest import PROPERTY_SETTINGS, scripted_text, text_in
 
@@ -153,10 +146,12 @@ def test_paragraph_direction_comes_from_the_first_strong_character() -> None:
 def test_mixed_font_line_is_ordered_right_to_left() -> None:
     base = paragraph_direction("שלום, 12 Dec")
     logical = segment_line("שלום, 12 Dec", base)
-    assert [s.family for s in logical] == ["NotoSansHebrew", "Inter", "Inter"]
-    assert [s.direction for s in logical] == ["rtl", "rtl", "ltr"]
+    assert [s.family for s in logical] == ["NotoSansHebrew", "Inter", "Inter", "Inter", "Inter"]
+    assert [s.text for s in logical] == ["שלום", ", ", "12", " ", "Dec"]
+    assert [s.level for s in logical] == [1, 1, 2, 1, 2]
     visual = visual_order(logical, base)
-    assert [s.text for s in visual] == ["Dec", ", 12 ", "שלום"]
+    # As UAX #9 (and every browser) shows it: the number stays beside the comma.
+    assert [s.text for s in visual] == ["Dec", " ", "12", ", ", "שלום"]
 
 
 def test_visual_order_keeps_ltr_runs_in_order_inside_rtl() -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import io
 import itertools
 import random
-from pathlib import Path
 
 import pytest
 import segno
@@ -14,12 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 
-from campaign.graphics.contrast import MIN_TEXT_CONTRAST, contrast_ratio, parse_colour
-from campaign.graphics.fonts import raqm_available
-from campaign.graphics.layout import BODY_FLOOR, HEADING_FLOOR, LAYOUTS
-from campaign.graphics.render import (
+from campaign.cardrender.contrast import MIN_TEXT_CONTRAST, contrast_ratio, parse_colour
+from campaign.cardrender.qr import QR_BORDER_MODULES
+from campaign.cardrender.render import (
     MAX_PNG_BYTES,
-    QR_BORDER_MODULES,
     RenderReport,
     TextDoesNotFit,
     cache_key,
@@ -28,7 +24,9 @@ from campaign.graphics.render import (
     render,
     render_with_report,
 )
-from campaign.graphics.specs import PRESETS, CardSpec, CountdownCard, Theme
+from campaign.cardrender.specs import PRESETS, CardSpec, CountdownCard, Theme
+from campaign.cardrender.text.fonts import raqm_available
+from campaign.cardrender.typescale import BODY_FLOOR, HEADING_FLOOR, LAYOUTS
 
 from .conftest import (
     DISCLAIMER,
@@ -41,7 +39,6 @@ from .conftest import (
 )
 
 PRESET_NAMES = tuple(PRESETS)
-GRAPHICS_DIR = Path(__file__).resolve().parents[2] / "campaign" / "graphics"
 LONG = (
     "Ketamine operates by antagonizing the receptor, a critical component of the neural "
     "pathways associated with mood regulation and cognition, and this text keeps going well "
@@ -89,7 +86,8 @@ def check_floors(report: RenderReport) -> None:
 
 
 def check_pixels(image: Image.Image, bare: Image.Image, report: RenderReport) -> None:
-    """Text pixels lie inside the reported boxes, on a flat background with >= 4.5:1."""
+    """Text pixels lie inside the reported boxes; every pixel behind them gives >= 4.5:1,
+    and the reported background is a bound no kinder than the worst of them."""
     boxes = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(boxes)
     for run in report.runs:
@@ -99,9 +97,9 @@ def check_pixels(image: Image.Image, bare: Image.Image, report: RenderReport) ->
     assert outside.getbbox() is None, f"text drawn outside its boxes at {outside.getbbox()}"
     for run in report.runs:
         behind = pixels_in(bare, run.bbox)
-        assert behind == {parse_colour(run.background)}, (run.field, behind)
-        for colour in behind:
-            assert contrast_ratio(run.fill, colour) >= MIN_TEXT_CONTRAST, run
+        worst = min(contrast_ratio(run.fill, colour) for colour in behind)
+        assert worst >= MIN_TEXT_CONTRAST, (run.field, worst)
+        assert contrast_ratio(run.fill, run.background) <= worst + 1e-9, run.field
         # the text really is drawn in the reported colour
         assert parse_colour(run.fill) in pixels_in(image, run.bbox), run.field
 
@@ -208,12 +206,19 @@ def test_myth_fact_text_fits_or_is_refused(preset: str, myth: str, fact: str) ->
 
 @pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_myth_fact_card_carries_labels_source_and_disclaimer(preset: str) -> None:
-    report = render_with_report(sample_spec("myth_fact"), preset)[1]
+    address = "ketamineday.example.org/facts/party-drug-only"
+    report = render_with_report(sample_spec("myth_fact", address=address), preset)[1]
     text = report.drawn_text()
     assert text["myth_label"] == "Myth"
     assert text["fact_label"] == "Fact"
-    assert text["source_title"] == f"Source: {SOURCE_TITLE}"
-    assert text["disclaimer"] == DISCLAIMER
+    if preset == "og":  # one paragraph of small print, >= 32 px
+        assert text["footer"] == f"Source: {SOURCE_TITLE}. {DISCLAIMER}"
+        footer = report.run("footer")
+        assert footer is not None and footer.font_size >= 32
+    else:
+        assert text["source_title"] == f"Source: {SOURCE_TITLE}"
+        assert text["disclaimer"] == DISCLAIMER
+    assert text["address"] == address
     myth, fact = report.run("myth"), report.run("fact")
     assert myth is not None and fact is not None
     # the myth is de-emphasised (fainter, lighter weight) but still readable
@@ -221,6 +226,28 @@ def test_myth_fact_card_carries_labels_source_and_disclaimer(preset: str) -> Non
     assert contrast_ratio(myth.fill, myth.background) >= MIN_TEXT_CONTRAST
     assert (myth.weight, fact.weight) == ("regular", "semibold")
     assert myth.font_size <= fact.font_size
+    # The debunking order: the fact (and its label) above the warning label and the myth.
+    labels = (report.run("fact_label"), report.run("myth_label"))
+    assert labels[0] is not None and labels[1] is not None
+    if preset != "og":
+        assert labels[0].bbox[3] <= fact.bbox[1]
+    assert fact.bbox[3] <= labels[1].bbox[1] and fact.bbox[3] <= myth.bbox[1]
+    assert labels[1].bbox[1] < myth.bbox[3]  # the warning comes before the myth is done
+
+
+def test_myth_is_legible_with_no_strike_through() -> None:
+    """The myth's ink is only its letters: no rule drawn through it (OCR reads it whole)."""
+    spec = sample_spec("myth_fact")
+    image, report = render_with_report(spec, "square")
+    myth = report.run("myth")
+    assert myth is not None
+    bare = render_with_report(spec, "square", draw_text=False)[0]
+    x0, y0, x1, y1 = myth.bbox
+    fill = parse_colour(myth.fill)
+    for y in range(y0, y1):  # a strike-through would fill most of some row
+        row = [image.getpixel((x, y)) for x in range(x0, x1)]
+        assert sum(1 for p in row if p == fill) < (x1 - x0) * 0.5, y
+    assert bare.getpixel((x0, y0)) != fill
 
 
 def test_overlong_fact_is_refused_with_how_much_to_cut() -> None:
@@ -271,7 +298,7 @@ def test_alt_text_budget_is_part_of_the_editor_check() -> None:
 # --- Glyphs and names ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["李雷", "Sam 😀", "🙂"])
+@pytest.mark.parametrize("name", ["สมชาย", "Sam ሰ", "ሰላም"])
 def test_name_with_undrawable_characters_is_left_off(name: str) -> None:
     report = render_with_report(sample_spec("attending", first_name=name), "square")[1]
     assert report.name_omitted
@@ -279,7 +306,9 @@ def test_name_with_undrawable_characters_is_left_off(name: str) -> None:
     assert report.drawn_text()["attending"] == "I’m attending"
 
 
-@pytest.mark.parametrize("name", ["Zoë", "Αλέξης", "Дарья", "سارة", "שרה", "प्रिया"])
+@pytest.mark.parametrize(
+    "name", ["Zoë", "Αλέξης", "Дарья", "سارة", "שרה", "प्रिया", "李雷", "さくら", "Sam 😀"]
+)
 def test_names_in_supported_scripts_are_drawn(name: str) -> None:
     report = check_all(sample_spec("attending", first_name=name), "og")
     assert not report.name_omitted
@@ -295,9 +324,9 @@ def test_no_name_says_im_attending() -> None:
 
 
 def test_undrawable_characters_elsewhere_are_dropped_and_reported() -> None:
-    report = render_with_report(sample_spec("event", title="Party 🎉 night 中"), "og")[1]
+    report = render_with_report(sample_spec("event", title="Party สม night ሰ"), "og")[1]
     assert report.drawn_text()["title"] == "Party night"
-    assert set(report.dropped_characters) == {"🎉", "中"}
+    assert set(report.dropped_characters) == {"ส", "ม", "ሰ"}
 
 
 @pytest.mark.skipif(not raqm_available(), reason="needs Raqm for right-to-left layout")
@@ -332,7 +361,19 @@ def test_countdown_refuses_negative_days() -> None:
 # --- QR code -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_story_event_carries_the_address_large_instead_of_a_qr_code() -> None:
+    url = "https://ketamineday.example.org/events/community-evening"
+    report = check_all(sample_spec("event", url_for_qr=url), "story")
+    assert report.qr_box is None
+    address = report.run("address")
+    assert (
+        address is not None and address.text == "ketamineday.example.org/events/community-evening"
+    )
+    assert address.font_size >= 44
+    assert report.drawn_text()["details_at"] == "Details at"
+
+
+@pytest.mark.parametrize("preset", ["og", "square", "portrait"])
 def test_qr_code_reads_back_module_for_module(preset: str) -> None:
     url = "https://example.org/events/understanding-ketamine-leeds"
     image, report = render_with_report(sample_spec("event", url_for_qr=url), preset)
@@ -448,43 +489,3 @@ def test_custom_theme_still_meets_contrast() -> None:
     )
     for kind in KINDS:
         check_all(sample_spec(kind, theme=theme), "square")
-
-
-# --- Purity --------------------------------------------------------------------------------------
-
-
-# The renderer and what it needs; models, services, views, forms and cli of the feature are
-# the web layer around it and may use Flask.
-PURE_MODULES = (
-    "__init__.py",
-    "alt_text.py",
-    "bidi.py",
-    "cache.py",
-    "columns.py",
-    "contrast.py",
-    "draw.py",
-    "fitting.py",
-    "fonts.py",
-    "kinds_events.py",
-    "kinds_facts.py",
-    "layout.py",
-    "measure.py",
-    "pieces.py",
-    "plan.py",
-    "render.py",
-    "specs.py",
-    "typescale.py",
-    "wrapping.py",
-)
-
-
-def test_graphics_modules_do_not_import_flask() -> None:
-    for path in (GRAPHICS_DIR / name for name in PURE_MODULES):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            assert not any(n.split(".")[0] in ("flask", "flask_sqlalchemy") for n in names), path

@@ -15,10 +15,17 @@ from PIL import Image
 from campaign.campaigns.models import Campaign
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from campaign.graphics import services
-from campaign.graphics.models import FactCard
+from campaign.graphics.models import FactCard, Source
+from campaign.graphics.services.content import (
+    ContentInput,
+    create_fact,
+    facts_query,
+    load_content,
+    read_content_file,
+)
+from campaign.graphics.services.sources import source_from_file
 from campaign.organizers.models import Organizer
-from tests.browser.conftest import browser, demo_server, new_page  # noqa: F401 (fixtures)
+from tests.browser.conftest import browser, demo_server, live_server, new_page  # noqa: F401 (fixtures)
 
 CARD_URL = re.compile(r"/cards/([0-9a-f]{32})\.png")
 
@@ -58,26 +65,41 @@ def organizer(make_organizer: Callable[..., Organizer]) -> Organizer:
 @pytest.fixture
 def content(app: Flask, campaign: Campaign) -> list[FactCard]:
     """The default myth/fact set, approved (as seed-demo loads it)."""
-    services.load_content(campaign, utcnow(), approve=True)
+    load_content(campaign, utcnow(), approve=True)
     db.session.commit()
-    return list(db.session.scalars(services.facts_query(campaign.id)))
+    return list(db.session.scalars(facts_query(campaign.id)))
+
+
+# A sentence of the campaign's article (assets/content/source-article.txt).
+ARTICLE_SENTENCE = (
+    "Ketamine treatment is most effective when combined with therapy, as it allows "
+    "individuals to process their emotions and experiences more effectively."
+)
 
 
 @pytest.fixture
-def add_fact(app: Flask, campaign: Campaign) -> Callable[..., FactCard]:
+def source(app: Flask, campaign: Campaign) -> Source:
+    """The campaign's article as its source (as seed-demo and load-content add it)."""
+    content_file = read_content_file()
+    row = source_from_file(campaign, content_file.source, content_file.source_text_path)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture
+def add_fact(app: Flask, campaign: Campaign, source: Source) -> Callable[..., FactCard]:
     """Factory: add_fact(myth=..., fact=..., approved=False) -> a pair of the campaign."""
     counter = iter(range(1, 10_000))
 
     def make(approved: bool = False, **fields: Any) -> FactCard:
         n = next(counter)
-        data = services.ContentInput(
+        data = ContentInput(
             myth=fields.get("myth", f"Myth number {n} is widely believed."),
             fact=fields.get("fact", f"Fact number {n} is what the source says."),
-            source_quote=fields.get("source_quote", "A sentence of the source."),
-            source_title=fields.get("source_title", "Understanding the Mechanism of Ketamine"),
+            source_quote=fields.get("source_quote", ARTICLE_SENTENCE),
             slug=fields.get("slug", ""),
         )
-        card = services.create_fact(campaign, data)
+        card = create_fact(campaign, data)
         if approved:
             card.approve(None, utcnow())
         db.session.commit()

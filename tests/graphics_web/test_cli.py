@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from campaign.graphics import registry, services
+from campaign.graphics import serving
 from campaign.graphics.models import CardRender
+from campaign.graphics.services import cardspecs, refs, registry
 
 
 @pytest.fixture
@@ -22,8 +23,8 @@ def fast_render(monkeypatch):
         calls.append((spec.kind, preset))
         return b"\x89PNG\r\n\x1a\nfake"
 
-    monkeypatch.setattr(services, "render_png", fake)  # `flask cards render-all`
-    monkeypatch.setattr(registry, "render_png", fake)  # served_card (GET /cards/<key>.png)
+    monkeypatch.setattr(cardspecs, "render_png", fake)  # `flask cards render-all`
+    monkeypatch.setattr(serving, "render_png", fake)  # served_card (GET /cards/<key>.png)
     return calls
 
 
@@ -45,7 +46,7 @@ def test_render_all_renders_every_current_card_once(
         "myth_fact",
     ]
     assert len(fast_render) == 16
-    store = services.card_store()
+    store = registry.card_store()
     keys = set(db.session.scalars(select(CardRender.key)))
     assert len(keys) == 16 and store.keys() == keys
     again = runner.invoke(args=["cards", "render-all"])
@@ -58,19 +59,19 @@ def test_prune_keeps_current_and_recent_cards(
 ):
     event = make_event(make_organizer(), title="First title")
     client.get(f"/events/{event.slug}")
-    old = services.event_refs(event)
+    old = refs.event_refs(event)
     for ref in old.values():
         client.get(ref.url)
     event.title = "Second title"
     db.session.commit()
-    current = services.event_refs(event)
+    current = refs.event_refs(event)
     db.session.commit()
     for ref in current.values():
         client.get(ref.url)
 
     result = runner.invoke(args=["cards", "prune"])
     assert result.exit_code == 0, result.output
-    store = services.card_store()
+    store = registry.card_store()
     assert all(store.read(r.key) for r in old.values()), "recently replaced cards are kept"
 
     db.session.execute(

@@ -1,5 +1,5 @@
 """/manage/content: add, edit, refuse what does not fit, approve, reorder; only approved is
-public."""
+public. Edits to published pairs (revisions) and withdrawal: test_revisions.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import re
 from sqlalchemy import select
 
 from campaign.extensions import db
-from campaign.graphics import services
 from campaign.graphics.models import FactCard
+from campaign.graphics.services import cardfit, publication
 
 from .conftest import png_size
 
-QUOTE = "However, when administered in a controlled medical setting, ketamine is both safe."
+QUOTE = (
+    "However, when administered in a controlled medical setting, ketamine is both safe and "
+    "effective."
+)
 TITLE = "Understanding the Mechanism of Ketamine in Reducing Anxiety Symptoms"
 
 
@@ -22,7 +25,6 @@ def _form(**overrides: str) -> dict[str, str]:
         "myth": "Ketamine is only ever a party drug.",
         "fact": "In a controlled medical setting, ketamine is both safe and effective.",
         "source_quote": QUOTE,
-        "source_title": TITLE,
         "slug": "",
         "preview_preset": "og",
         "action": "save",
@@ -36,13 +38,15 @@ def _cards() -> list[FactCard]:
     return list(db.session.scalars(select(FactCard).order_by(FactCard.position)))
 
 
-def test_the_editor_needs_a_signed_in_organizer(client, campaign):
+def test_the_editor_needs_a_signed_in_organizer(client, campaign, source):
     response = client.get("/manage/content")
     assert response.status_code == 302
     assert "/manage/login" in response.headers["Location"]
 
 
-def test_an_organizer_adds_a_pair_that_is_not_public_yet(client, login_as, organizer, campaign):
+def test_an_organizer_adds_a_pair_that_is_not_public_yet(
+    client, login_as, organizer, campaign, source
+):
     login_as(organizer)
     page = client.get("/manage/content/new")
     assert page.status_code == 200
@@ -61,11 +65,11 @@ def test_an_organizer_adds_a_pair_that_is_not_public_yet(client, login_as, organ
 
 
 def test_text_that_does_not_fit_is_refused_with_how_much_to_cut(
-    client, login_as, organizer, campaign
+    client, login_as, organizer, campaign, source
 ):
     login_as(organizer)
     long_fact = "Ketamine is given in a controlled medical setting with care. " * 8
-    cut = services.fit_problems(campaign, "A myth.", long_fact.strip(), TITLE)
+    cut = cardfit.fit_problems(campaign, _form()["myth"], long_fact.strip(), TITLE)
     assert cut.get("fact", 0) > 0
     response = client.post("/manage/content/new", data=_form(fact=long_fact))
     assert response.status_code == 400
@@ -78,37 +82,19 @@ def test_text_that_does_not_fit_is_refused_with_how_much_to_cut(
     assert _cards() == [], "nothing saved, nothing cut silently"
 
 
-def test_a_long_myth_is_refused_too(client, login_as, organizer, campaign):
+def test_a_long_myth_is_refused_too(client, login_as, organizer, campaign, source):
     login_as(organizer)
     response = client.post("/manage/content/new", data=_form(myth="Ketamine myth words " * 12))
     assert response.status_code == 400
     assert re.search(r'id="myth-error"[^>]*>[^<]*cut \d+ characters?', response.get_data(True))
 
 
-def test_missing_fields_are_explained(client, login_as, organizer, campaign):
+def test_missing_fields_are_explained(client, login_as, organizer, campaign, source):
     login_as(organizer)
     response = client.post("/manage/content/new", data=_form(myth="", source_quote=""))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Write the myth" in html and "Paste the sentence" in html
-
-
-def test_editing_an_approved_pair_withdraws_approval(client, login_as, organizer, add_fact):
-    card = add_fact(approved=True, myth="An approved myth about ketamine.")
-    login_as(organizer)
-    page = client.get(f"/manage/content/{card.id}/edit").get_data(as_text=True)
-    assert "takes it off the public gallery until an admin approves it again" in page
-    assert client.get(f"/facts/{card.slug}").status_code == 200
-    response = client.post(
-        f"/manage/content/{card.id}/edit",
-        data=_form(myth="An edited myth about ketamine.", slug=card.slug),
-        follow_redirects=True,
-    )
-    assert "until an admin approves it again" in response.get_data(as_text=True)
-    (saved,) = _cards()
-    assert saved.myth == "An edited myth about ketamine."
-    assert saved.is_approved is False and saved.approved_at is None
-    assert client.get(f"/facts/{card.slug}").status_code == 404
 
 
 def test_saving_without_changes_keeps_approval(client, login_as, organizer, add_fact):
@@ -120,11 +106,11 @@ def test_saving_without_changes_keeps_approval(client, login_as, organizer, add_
             myth=card.myth,
             fact=card.fact,
             source_quote=card.source_quote,
-            source_title=card.source_title,
             slug=card.slug,
         ),
     )
     assert _cards()[0].is_approved is True
+    assert publication.pending_revision(card) is None, "no edit to approve"
 
 
 def test_only_an_admin_approves(client, login_as, organizer, admin, add_fact):
@@ -169,7 +155,7 @@ def test_reorder_with_up_and_down(client, login_as, organizer, add_fact):
     assert [x.id for x in _cards()] == [c.id, a.id, b.id]
 
 
-def test_the_live_preview_renders_unsaved_text(client, login_as, organizer, campaign):
+def test_the_live_preview_renders_unsaved_text(client, login_as, organizer, campaign, source):
     login_as(organizer)
     response = client.post("/manage/content/preview", data=_form(preview_preset="og"))
     assert response.status_code == 200
@@ -185,7 +171,7 @@ def test_the_live_preview_renders_unsaved_text(client, login_as, organizer, camp
     assert _cards() == []
 
 
-def test_the_preview_button_works_without_javascript(client, login_as, organizer, campaign):
+def test_the_preview_button_works_without_javascript(client, login_as, organizer, campaign, source):
     login_as(organizer)
     response = client.post("/manage/content/new", data=_form(action="preview"))
     assert response.status_code == 200
@@ -200,7 +186,7 @@ def test_pairs_of_another_campaign_are_404(client, login_as, organizer, add_fact
     assert client.get(f"/manage/content/{card.id + 1000}/edit").status_code == 404
 
 
-def test_load_content_command_adds_missing_pairs(runner, campaign):
+def test_load_content_command_adds_missing_pairs(runner, campaign, source):
     result = runner.invoke(args=["cards", "load-content"])
     assert result.exit_code == 0, result.output
     cards = _cards()
@@ -225,7 +211,7 @@ def test_a_pair_that_stops_fitting_leaves_the_site_but_not_the_editor(
     assert client.get(f"/facts/{card.slug}").status_code == 200
     campaign.disclaimer = "Educational content, not medical advice. " * 9
     db.session.commit()
-    assert services.fit_problems(campaign, card.myth, card.fact, card.source_title)
+    assert cardfit.fit_problems(campaign, card.myth, card.fact, card.source_title)
     gallery = client.get("/facts")
     assert gallery.status_code == 200 and card.myth not in gallery.get_data(as_text=True)
     assert client.get(f"/facts/{card.slug}").status_code == 404

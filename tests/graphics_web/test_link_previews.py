@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.graphics import services
-from campaign.graphics.alt_text import alt_text
+from campaign.cardrender import alt_text
+from campaign.graphics.services import cardspecs
+from campaign.graphics.services.refs import card_ref, event_refs
 
 from .conftest import meta, png_size
 
@@ -32,8 +33,8 @@ def test_event_page_tags_and_image_for_crawlers(app, anon, event, crawler):
     response = anon.get(f"/events/{event.slug}", headers=headers)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    spec = services.event_spec(event)
-    key = services.card_ref(spec, "og", event.slug).key
+    spec = cardspecs.event_spec(event)
+    key = card_ref(spec, "og", event.slug).key
     image_url = f"{BASE}/cards/{key}.png"
     assert meta(html, "og:title") == event.title
     assert meta(html, "og:type") == "website"
@@ -65,7 +66,7 @@ def test_the_canonical_url_drops_the_referral_code(anon, event):
 
 def test_the_event_page_offers_the_card_to_share(anon, event):
     html = anon.get(f"/events/{event.slug}").get_data(as_text=True)
-    refs = services.event_refs(event)
+    refs = event_refs(event)
     for preset, ref in refs.items():
         assert f'download="{event.slug}-{preset}.png"' in html
         assert f"/cards/{ref.key}.png" in html
@@ -73,13 +74,13 @@ def test_the_event_page_offers_the_card_to_share(anon, event):
 
 
 def test_the_qr_code_points_at_the_absolute_event_url(event):
-    assert services.event_spec(event).url_for_qr == f"{BASE}/events/{event.slug}"
+    assert cardspecs.event_spec(event).url_for_qr == f"{BASE}/events/{event.slug}"
 
 
 def test_the_card_shows_the_time_in_the_events_zone(make_organizer, make_event):
     event = make_event(make_organizer(), timezone="America/New_York")
-    spec = services.event_spec(event)
+    spec = cardspecs.event_spec(event)
     assert spec.when_text == event.starts_text
     assert spec.when_text.endswith(("EST", "EDT"))
     online = make_event(make_organizer(), format="online", venue="", city="")
-    assert services.event_spec(online).place_text == "Online"
+    assert cardspecs.event_spec(online).place_text == "Online"

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from campaign.graphics import registry, services
-from campaign.graphics.cache import CardStore
-from campaign.graphics.render import MAX_PNG_BYTES
+from campaign.cardrender import MAX_PNG_BYTES
+from campaign.extensions import db
+from campaign.graphics import serving
+from campaign.graphics.models import CardRender
+from campaign.graphics.services import cardspecs, refs, registry
+from campaign.graphics.storage import CardStore
 
 from .conftest import png_size
 
@@ -21,8 +24,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 def event_key(app, make_organizer, make_event):
     """The key of an event's og card, registered as a page would."""
     event = make_event(make_organizer(), title="Community talk")
-    ref = services.card_ref(services.event_spec(event), "og", event.slug)
-    services.db.session.commit()
+    ref = refs.card_ref(cardspecs.event_spec(event), "og", event.slug)
+    db.session.commit()
     return ref.key
 
 
@@ -93,14 +96,14 @@ def test_unknown_or_malformed_keys_are_404(client, campaign, key):
 
 def test_a_key_is_rendered_once_when_many_ask_at_once(app, event_key, monkeypatch):
     calls: list[str] = []
-    real = services.render_png
+    real = cardspecs.render_png
 
     def slow_render(spec, preset):
         calls.append(preset)
         time.sleep(0.3)  # long enough for every thread to arrive while rendering
         return real(spec, preset)
 
-    monkeypatch.setattr(registry, "render_png", slow_render)  # served_card looks it up there
+    monkeypatch.setattr(serving, "render_png", slow_render)  # served_card looks it up there
     results: list[bytes] = []
     errors: list[BaseException] = []
     start = threading.Barrier(8)
@@ -113,7 +116,7 @@ def test_a_key_is_rendered_once_when_many_ask_at_once(app, event_key, monkeypatc
                 response = client.get(f"/cards/{event_key}.png")
                 assert response.status_code == 200
                 results.append(response.get_data())
-                services.db.session.remove()
+                db.session.remove()
         except BaseException as exc:
             errors.append(exc)
 
@@ -176,12 +179,12 @@ def test_old_keys_keep_working_and_pages_point_at_the_current_one(
 ):
     event = make_event(make_organizer(), title="Before the change")
     first = client.get(f"/events/{event.slug}").get_data(as_text=True)
-    old = services.event_refs(event)["og"].key
+    old = refs.event_refs(event)["og"].key
     assert f"/cards/{old}.png" in first
     event.title = "After the change"
-    services.db.session.commit()
+    db.session.commit()
     second = client.get(f"/events/{event.slug}").get_data(as_text=True)
-    new = services.event_refs(event)["og"].key
+    new = refs.event_refs(event)["og"].key
     assert new != old
     assert f"/cards/{new}.png" in second and f"/cards/{old}.png" not in second
     # A link preview cached elsewhere still finds the old picture.
@@ -227,11 +230,9 @@ def test_a_stored_public_card_skips_the_request_cycle(app, client, event_key, mo
 
 def test_a_key_no_longer_known_is_404_even_with_its_file_left(app, client, event_key):
     assert client.get(f"/cards/{event_key}.png").status_code == 200
-    services.db.session.execute(
-        services.db.delete(services.CardRender).where(services.CardRender.key == event_key)
-    )
-    services.db.session.commit()
-    assert services.card_store().path(event_key).exists()
+    db.session.execute(db.delete(CardRender).where(CardRender.key == event_key))
+    db.session.commit()
+    assert registry.card_store().path(event_key).exists()
     assert client.get(f"/cards/{event_key}.png").status_code == 404
 
 
@@ -268,24 +269,24 @@ def test_a_transaction_registers_each_key_once_and_a_rollback_forgets(
     from sqlalchemy import event as sa_event
 
     event = make_event(make_organizer(), title="Community talk")
-    services.db.session.commit()
+    db.session.commit()
     inserts: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("INSERT INTO CARD_RENDERS"):
             inserts.append(statement)
 
-    engine = services.db.engine
+    engine = db.engine
     sa_event.listen(engine, "before_cursor_execute", count)
     try:
-        urls = {services.event_card_url(event) for _ in range(5)}
+        urls = {refs.event_card_url(event) for _ in range(5)}
         assert len(urls) == 1 and len(inserts) == 1, "one insert for a batch of mails"
         key = urls.pop().rsplit("/", 1)[1].removesuffix(".png")
-        services.db.session.rollback()
-        assert services.db.session.get(services.CardRender, key) is None
-        services.event_card_url(event)  # a new transaction registers it again
-        services.db.session.commit()
+        db.session.rollback()
+        assert db.session.get(CardRender, key) is None
+        refs.event_card_url(event)  # a new transaction registers it again
+        db.session.commit()
         assert len(inserts) == 2
-        assert services.db.session.get(services.CardRender, key) is not None
+        assert db.session.get(CardRender, key) is not None
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)

@@ -6,15 +6,16 @@ import io
 import re
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
+from campaign.core.uploads import upload_bytes
 from campaign.extensions import db
-from campaign.graphics import services
+from campaign.graphics.services import theme
+from campaign.graphics.services.theme import logo_digest
 
 from .conftest import card_keys
 
@@ -149,9 +150,9 @@ def test_a_logo_is_re_encoded_stored_and_changes_the_keys(app, as_admin, content
     response = _upload(as_admin, image_bytes("WEBP"), "logo.webp")
     assert response.status_code == 303
     campaign = _campaign()
-    stored = Path(app.instance_path) / campaign.logo_path
-    assert stored.parent == Path(app.instance_path) / "logos"
-    with Image.open(stored) as image:
+    stored = upload_bytes("logo", logo_digest(campaign) or "")
+    assert stored is not None, "the logo is in the database"
+    with Image.open(io.BytesIO(stored)) as image:
         assert image.format == "PNG" and image.size == (240, 120)
     after = card_keys(as_admin.get("/facts").get_data(as_text=True))
     assert not set(after) & set(before)
@@ -165,7 +166,8 @@ def test_gps_exif_never_reaches_the_stored_logo(app, as_admin):
     with Image.open(io.BytesIO(upload)) as original:
         assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the upload carries GPS"
     assert _upload(as_admin, upload, "photo.jpg").status_code == 303
-    stored = (Path(app.instance_path) / _campaign().logo_path).read_bytes()
+    stored = upload_bytes("logo", logo_digest(_campaign()) or "")
+    assert stored is not None
     assert b"Exif" not in stored and b"eXIf" not in stored and b"PhoneCo" not in stored
     with Image.open(io.BytesIO(stored)) as image:
         assert not image.getexif()
@@ -229,8 +231,8 @@ def test_clean_logo_checks_pixels_before_decoding(monkeypatch):
         return real_load(self)
 
     monkeypatch.setattr(Image.Image, "load", spy)
-    with pytest.raises(services.LogoRejected):
-        services.clean_logo(png_header_only(6000, 5000))
+    with pytest.raises(theme.LogoRejected):
+        theme.clean_logo(png_header_only(6000, 5000))
     assert (6000, 5000) not in loaded
 
 

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from campaign.organizers import access
 from tests.conftest import csrf_token
 from tests.core.support import (
     build_path,
@@ -59,7 +60,7 @@ def world(app, campaign, make_organizer, make_event):
     organizer_b = make_organizer(email="b@example.org")
     admin = make_organizer(email="admin@example.org", admin=True)
     # A's objects, by URL variable name. Extend when a route takes a new kind of id.
-    known = {"event_id": event.id, "organizer_id": organizer_a.id}
+    known = {"event_id": event.id, "organizer_id": organizer_a.id, "locale": "es"}
     return {
         "a": organizer_a,
         "b": organizer_b,
@@ -163,6 +164,14 @@ def test_owner_reaches_own_event_routes(app, client, world, login_as):
             continue
         response = client.get(build_path(rule, value_for))
         assert response.status_code in (200, 302, 303), (rule.rule, response.status_code)
+
+
+def test_every_route_about_one_event_opens_with_the_shared_preamble(app):
+    """Sign-in, look-up, ownership and 404 are written once (organizers.access)."""
+    rules = [r for r in manage_rules(app) if "event_id" in r.arguments]
+    assert {r.endpoint for r in rules} >= EVENT_ENDPOINTS
+    without = [r.rule for r in rules if app.view_functions[r.endpoint] not in access.EVENT_VIEWS]
+    assert without == []
 
 
 def test_unknown_url_variable_fails_with_a_clear_message(app):

@@ -14,7 +14,7 @@ from campaign.extensions import db
 from campaign.organizers import services
 from campaign.organizers.models import LoginSession, Organizer
 from tests.conftest import PASSWORD, login
-from tests.core.support import snapshot
+from tests.core.support import snapshot, with_config
 
 NEW_PASSWORD = "the invitee's own password"
 
@@ -281,3 +281,21 @@ def test_invited_password_is_argon2id(app, admin):
     assert stored.startswith("$argon2id$")
     assert NEW_PASSWORD not in stored
     assert PASSWORD != NEW_PASSWORD
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_setting_a_password_is_limited_and_the_wait_is_said(app, client, admin):
+    """Flask-Limiter still guards the invitation form (20 tries an hour per address); its
+    429 page says how long to wait."""
+    token = services.invite("bea@example.org", "Bea", admin, utcnow(), hours=72)
+    db.session.commit()
+    path = f"/manage/invite/{token}"
+    statuses = [_accept(client, path, "short").status_code for _ in range(20)]
+    assert statuses == [400] * 20
+    refused = _accept(client, path)
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 0 < wait <= 3600
+    page = refused.get_data(as_text=True)
+    assert "Too many attempts" in page and "Wait about" in page
+    assert _organizer("bea@example.org").password_hash is None

@@ -202,56 +202,152 @@ def test_session_cookie_does_not_hold_the_account_id(client, make_organizer, log
 
 
 # --- rate limits ------------------------------------------------------------------------
+# LOGIN_RATE_LIMIT (5 per 15 minutes) per account and address, or per account and known
+# browser; LOGIN_ADDRESS_RATE_LIMIT (30 per 15 minutes) per address for new browsers;
+# LOGIN_ACCOUNT_RATE_LIMIT (30 per hour) per account for new browsers.
+
+ATTACKER = "203.0.113.66"
+OWNER_HOME = "198.51.100.1"
 
 
 def _attempt(client, email: str, address: str, password: str = "wrong password!") -> int:
+    return _post_login(client, email, address, password).status_code
+
+
+def _post_login(client, email: str, address: str, password: str = "wrong password!"):
     return client.post(
         "/manage/login",
         data={"email": email, "password": password},
         environ_base={"REMOTE_ADDR": address},
-    ).status_code
-
-
-@with_config(RATELIMIT_ENABLED=True)
-def test_login_is_limited_per_address(app, client, make_organizer):
-    organizer = make_organizer()
-    assert [_attempt(client, f"u{n}@example.org", "203.0.113.7") for n in range(5)] == [400] * 5
-    response = client.post(
-        "/manage/login",
-        data={"email": "u6@example.org", "password": "x"},
-        environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )
-    assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
-    assert response.headers.get("Retry-After")
-    # Even the right password is refused from that address now...
-    assert _attempt(client, organizer.email, "203.0.113.7", PASSWORD) == 429
-    assert _sessions_of(organizer.id) == 0
-    # ...while another address is unaffected, and looking at the form is never limited.
-    assert _attempt(client, organizer.email, "198.51.100.1", PASSWORD) == 302
-    for _ in range(3):
-        page = client.get("/manage/login", environ_base={"REMOTE_ADDR": "203.0.113.7"})
-        assert page.status_code in (200, 302)
 
 
 @with_config(RATELIMIT_ENABLED=True)
-def test_login_is_limited_per_account_across_addresses(app, client, make_organizer):
-    victim = make_organizer(email="victim@example.org")
-    statuses = [_attempt(client, "victim@example.org", f"192.0.2.{n}") for n in range(1, 6)]
-    assert statuses == [400] * 5
-    assert _attempt(client, "victim@example.org", "192.0.2.50") == 429
-    # Spelling the email differently does not dodge the limit, nor does the right password.
-    assert _attempt(client, " Victim@Example.org", "192.0.2.51") == 429
-    assert _attempt(client, "victim@example.org", "192.0.2.52", PASSWORD) == 429
-    assert _sessions_of(victim.id) == 0
-    # Other accounts can still sign in from fresh addresses.
-    other = make_organizer()
-    assert _attempt(client, other.email, "192.0.2.53", PASSWORD) == 302
+def test_the_owner_signs_in_while_an_attacker_hammers_the_account(app, make_organizer):
+    owner = make_organizer(email="owner@example.org")
+    attacker = app.test_client()
+    statuses = [_attempt(attacker, "owner@example.org", ATTACKER) for _ in range(50)]
+    assert statuses[:5] == [400] * 5
+    assert set(statuses[5:]) == {429}
+    # The owner, on a browser never used with the account, from their own address.
+    assert _attempt(app.test_client(), "owner@example.org", OWNER_HOME, PASSWORD) == 302
+    assert _sessions_of(owner.id) == 1
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_one_address_gets_five_tries_per_account(app, client, clock, make_organizer):
+    organizer = make_organizer()
+    assert [_attempt(client, organizer.email, ATTACKER) for _ in range(5)] == [400] * 5
+    # Even the right password is refused from that address now, with the reason and the wait.
+    response = _post_login(client, organizer.email, ATTACKER, PASSWORD)
+    assert response.status_code == 429
+    wait = int(response.headers["Retry-After"])
+    assert 0 < wait <= 15 * 60
+    page = response.get_data(as_text=True)
+    assert "Too many sign-in attempts for this account from here" in page
+    assert "Wait about" in page and "<form" in page
+    assert f'value="{organizer.email}"' in page
+    assert PASSWORD not in page
+    assert _sessions_of(organizer.id) == 0
+    # Another address is unaffected, and looking at the form is never limited.
+    assert _attempt(app.test_client(), organizer.email, "198.51.100.2", PASSWORD) == 302
+    for _ in range(3):
+        page = client.get("/manage/login", environ_base={"REMOTE_ADDR": ATTACKER})
+        assert page.status_code == 200
+    # After the wait the address may try again.
+    clock.advance(wait + 1)
+    assert _attempt(client, organizer.email, ATTACKER, PASSWORD) == 302
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_one_address_cannot_try_many_accounts(app, client, make_organizer):
+    organizer = make_organizer()
+    # The organizer's own browser, used on this network before.
+    laptop = app.test_client()
+    assert _attempt(laptop, organizer.email, ATTACKER, PASSWORD) == 302
+    laptop.post("/manage/logout")
+    # That first sign-in was one of the address's 30 attempts; a stranger makes the rest.
+    statuses = [_attempt(client, f"u{n}@example.org", ATTACKER) for n in range(29)]
+    assert statuses == [400] * 29
+    response = _post_login(client, "u29@example.org", ATTACKER)
+    assert response.status_code == 429
+    assert "Too many sign-in attempts from your network" in response.get_data(as_text=True)
+    # A new browser on that address is refused even for a real account...
+    assert _attempt(app.test_client(), organizer.email, ATTACKER, PASSWORD) == 429
+    # ...but the browser the organizer signed in with before still gets in.
+    assert _attempt(laptop, organizer.email, ATTACKER, PASSWORD) == 302
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_an_attack_from_many_addresses_pauses_new_browsers_but_not_the_owners(app, make_organizer):
+    owner = make_organizer(email="owner@example.org")
+    laptop = app.test_client()
+    assert _attempt(laptop, owner.email, OWNER_HOME, PASSWORD) == 302
+    laptop.post("/manage/logout")
+
+    # The account's ceiling for new browsers is 30 attempts an hour; the laptop's first
+    # sign-in was one. Six addresses, five tries each, make the rest.
+    attacker = app.test_client()
+    statuses = [_attempt(attacker, owner.email, f"203.0.113.{1 + n // 5}") for n in range(29)]
+    assert statuses == [400] * 29
+    refused = _post_login(app.test_client(), owner.email, "198.51.100.77", PASSWORD)
+    assert refused.status_code == 429
+    assert "A browser you have signed in with before still works" in refused.get_data(True)
+    # The owner's usual browser is not counted with strangers, from any address.
+    assert _attempt(laptop, owner.email, "198.51.100.78", PASSWORD) == 302
+    assert _sessions_of(owner.id) == 1
+
+    # A forged "known browser" cookie is a new browser.
+    forger = app.test_client()
+    cookie = laptop.get_cookie("known_browser", path="/manage/login")
+    assert cookie is not None
+    forger.set_cookie("known_browser", cookie.value[:-2] + "xx", path="/manage/login")
+    assert _attempt(forger, owner.email, "198.51.100.79", PASSWORD) == 429
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_a_known_browser_has_its_own_five_tries(app, make_organizer):
+    organizer = make_organizer()
+    laptop = app.test_client()
+    assert _attempt(laptop, organizer.email, OWNER_HOME, PASSWORD) == 302
+    laptop.post("/manage/logout")
+    # A stranger on the same network spends the address's tries, not the laptop's.
+    stranger = app.test_client()
+    assert {_attempt(stranger, organizer.email, OWNER_HOME) for _ in range(6)} == {400, 429}
+    assert _attempt(laptop, organizer.email, OWNER_HOME, PASSWORD) == 302
+    laptop.post("/manage/logout")
+    # The laptop itself guessing is limited like anyone.
+    assert [_attempt(laptop, organizer.email, OWNER_HOME) for _ in range(6)] == [400] * 5 + [429]
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_signing_in_resets_the_count_for_that_address(app, client, make_organizer):
+    organizer = make_organizer()
+    assert [_attempt(client, organizer.email, OWNER_HOME) for _ in range(4)] == [400] * 4
+    assert _attempt(client, organizer.email, OWNER_HOME, PASSWORD) == 302
+    client.post("/manage/logout")
+    assert [_attempt(client, organizer.email, OWNER_HOME) for _ in range(4)] == [400] * 4
+    assert _attempt(client, organizer.email, OWNER_HOME, PASSWORD) == 302
+
+
+@with_config(RATELIMIT_ENABLED=True)
+def test_limits_look_the_same_whether_or_not_the_account_exists(app, make_organizer):
+    make_organizer(email="exists@example.org")
+
+    def sixth(email: str) -> tuple[int, str]:
+        client = app.test_client()
+        for _ in range(5):
+            _attempt(client, email, ATTACKER)
+        response = _post_login(client, email, ATTACKER)
+        body = response.get_data(as_text=True).replace(email, "EMAIL")
+        return response.status_code, body
+
+    assert sixth("exists@example.org") == sixth("nobody@example.org")
 
 
 @with_config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per hour")
 def test_login_limit_is_a_setting(app, client):
-    statuses = [_attempt(client, f"s{n}@example.org", "203.0.113.20") for n in range(3)]
+    statuses = [_attempt(client, "s@example.org", "203.0.113.20") for n in range(3)]
     assert statuses == [400, 400, 429]
 
 

@@ -30,12 +30,12 @@ from campaign.core.timeutil import to_local
 from campaign.events import services as event_services
 from campaign.events.models import Event
 from campaign.extensions import db
+from campaign.mail import jobs as mail_jobs
 from campaign.mail.models import STATUS_CANCELLED, OutboxMessage
-from campaign.reminders import jobs
+from campaign.reminders import jobs as reminder_jobs
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 from tests.conftest import REPO_ROOT, require_postgres
-from tests.core.support import IsolatedClient
 from tests.support.smtp import Attempt, SMTPServer
 
 SECRET = "test-secret-key-not-for-production"
@@ -56,16 +56,6 @@ ALLOWED_HEADERS = {
 }
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:(?:[ \t]|$)|^[ \t]")
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
-
-
-class FreshClient(IsolatedClient):
-    """A test client with a fresh app context per request that ends the test's own
-    transaction afterwards, so the test reads what the request committed."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        response = super().open(*args, **kwargs)
-        db.session.rollback()
-        return response
 
 
 @pytest.fixture
@@ -100,12 +90,6 @@ def app_config(
         "SIGNUP_MIN_SECONDS": 0,
         **getattr(request, "param", {}),
     }
-
-
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    app.test_client_class = FreshClient
-    return app
 
 
 def base_time() -> datetime:
@@ -186,12 +170,12 @@ def bulk_outbox(count: int, now: datetime, prefix: str = "m") -> None:
 
 def tick(now: datetime) -> dict[str, int]:
     """The reminders job at `now`."""
-    return jobs.run_reminders(now)
+    return reminder_jobs.run_reminders(now)
 
 
 def deliver(now: datetime) -> dict[str, int]:
     """The delivery job at `now` (SMTP, as configured)."""
-    result = jobs.run_delivery(now)
+    result = mail_jobs.run_delivery(now)
     db.session.rollback()
     return result
 
@@ -254,7 +238,7 @@ def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:
         accessibility_notes=event.accessibility_notes,
     )
     changed = event_services.update_event(event, data)
-    notices = signup_services.on_event_updated(event, changed, now, SECRET)
+    notices = signup_services.on_event_updated(event, changed, now)
     db.session.commit()
     return notices
 
@@ -263,7 +247,7 @@ def cancel_event(event_id: int, now: datetime) -> None:
     event = signup_services.lock_event(event_id)
     assert event is not None
     event_services.cancel(event, now)
-    signup_services.on_event_cancelled(event, now, SECRET)
+    signup_services.on_event_cancelled(event, now)
     db.session.commit()
 
 

@@ -1,6 +1,9 @@
 """Claiming outbox rows: several claimers over 20,000 due rows claim each exactly once (on
 SQLite and on PostgreSQL), a claim of N never returns more than N even on a table
-PostgreSQL has never analysed, and a lease shorter than a slow batch sends nothing twice."""
+PostgreSQL has never analysed; a deliverer renews its lease through a batch longer than
+the lease, and one whose renewals stop loses its rows without sending any twice; a
+scheduler's SCHEDULER_ID is held by one process at a time and a restart takes back what
+its previous run held."""
 
 from __future__ import annotations
 
@@ -8,17 +11,21 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from campaign.mail import delivery
+from campaign.mail import claims, delivery
+from campaign.mail import policy as mail_policy
 from campaign.mail.backends import SMTPBackend, SMTPSettings
 from campaign.mail.models import OutboxMessage
 from campaign.reminders import mails
 from campaign.signups.models import Registration
-from tests.reminders.conftest import SECRET, base_time, bulk_outbox, bulk_registrations, rows
+from tests.core.support import with_config
+from tests.reminders.conftest import base_time, bulk_outbox, bulk_registrations, rows
+from tests.support.polling import wait_until
 
 LEASE = timedelta(minutes=10)
 
@@ -34,7 +41,7 @@ def claim_concurrently(app: Flask, claimers: int, batch: int) -> list[list[int]]
         try:
             with app.app_context():
                 start.wait()
-                while ids := delivery.claim(f"claimer-{n}", now, batch, LEASE):
+                while ids := claims.claim(f"claimer-{n}", now, batch, LEASE):
                     assert len(ids) <= batch
                     found[n].extend(ids)
                 db.session.remove()
@@ -92,7 +99,7 @@ def test_a_claim_of_50_on_a_never_analysed_table_returns_at_most_50(pg_app, smtp
         for worker, settings in (("default-plan", ()), ("nested-loop-plan", NESTED_LOOP_ONLY)):
             for setting in settings:
                 db.session.execute(text(f"SET LOCAL {setting} = off"))
-            ids = delivery.claim(worker, utcnow(), 50, LEASE)
+            ids = claims.claim(worker, utcnow(), 50, LEASE)
             assert 0 < len(ids) <= 50, (worker, len(ids))
             held = db.session.scalar(
                 select(func.count())
@@ -103,33 +110,34 @@ def test_a_claim_of_50_on_a_never_analysed_table_returns_at_most_50(pg_app, smtp
             assert held == len(ids), (worker, held)
 
 
-def test_a_lease_shorter_than_a_slow_batch_sends_nothing_twice(app, smtp, event_at):
-    """Deliverer A claims everything with a 1-second lease and sends at 0.2 s a message;
-    B claims what A has not reached when the lease runs out. A must notice and stop."""
+def slow_batch(app, smtp, event_at, count: int):  # type: ignore[no-untyped-def]
+    """`count` reminders queued, a server taking 0.2 s a message, SMTP settings."""
     start = base_time()
     event = event_at(start)
-    bulk_registrations(event.id, 16, start - 10 * timedelta(days=1))
+    bulk_registrations(event.id, count, start - 10 * timedelta(days=1))
     now = utcnow()
     for registration in db.session.scalars(select(Registration).order_by(Registration.id)):
-        mails.queue_reminder(registration, 7 * 24 * 60, SECRET, now)
+        mails.queue_reminder(registration, 7 * 24 * 60, now)
     db.session.commit()
     smtp.handler.delay = 0.2
-    policy = delivery.DeliveryPolicy(batch_size=16, lease=timedelta(seconds=1))
-    settings = SMTPSettings(host="127.0.0.1", port=smtp.port, security="none", timeout=5)
+    return SMTPSettings(host="127.0.0.1", port=smtp.port, security="none", timeout=5)
+
+
+def race(app, smtp, settings, count: int, policy):  # type: ignore[no-untyped-def]
+    """Deliverer A runs one batch; B, once A is sending, claims and delivers what it can
+    until every message is in. Returns (A's report, B's reports)."""
     reports: dict[str, list[delivery.DeliveryReport]] = {"a": [], "b": []}
     errors: list[BaseException] = []
-    a_claimed = threading.Event()
 
     def deliverer(name: str) -> None:
         try:
             with app.app_context():
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
-                    sent = sum(r.sent for rs in reports.values() for r in rs)
-                    if sent >= 16:
+                    if sum(r.sent for rs in reports.values() for r in rs) >= count:
                         break
-                    if name == "b" and not a_claimed.wait(5):
-                        break
+                    if name == "a" and reports["a"]:
+                        break  # A runs one slow batch
                     report = delivery.deliver_due(
                         SMTPBackend(settings),
                         app.config["MAIL_SENDER"],
@@ -137,8 +145,6 @@ def test_a_lease_shorter_than_a_slow_batch_sends_nothing_twice(app, smtp, event_
                         f"deliverer-{name}",
                     )
                     reports[name].append(report)
-                    if name == "a":
-                        break  # A runs one slow batch
                     time.sleep(0.05)
                 db.session.remove()
         except BaseException as exc:
@@ -147,17 +153,80 @@ def test_a_lease_shorter_than_a_slow_batch_sends_nothing_twice(app, smtp, event_
     thread_a = threading.Thread(target=deliverer, args=("a",))
     thread_b = threading.Thread(target=deliverer, args=("b",))
     thread_a.start()
-    while not smtp.attempts:  # A has claimed the whole batch and is sending
-        time.sleep(0.01)
-    a_claimed.set()
+    wait_until(lambda: smtp.attempts, 30, "A sending the batch it claimed")
     thread_b.start()
     thread_a.join(30)
     thread_b.join(30)
     assert not errors, errors
-
     [a] = reports["a"]
-    b_sent = sum(r.sent for r in reports["b"])
-    assert a.claimed == 16 and a.lost_lease > 0 and b_sent > 0, (a, reports["b"])
+    return a, reports["b"]
+
+
+def test_a_deliverer_keeps_its_claim_through_a_batch_longer_than_its_lease(app, smtp, event_at):
+    """A 1-second lease, a batch of 16 taking over 3 s: A renews its lease while it works,
+    so B, polling all along, finds nothing to take and nothing is sent twice."""
+    settings = slow_batch(app, smtp, event_at, 16)
+    policy = mail_policy.DeliveryPolicy(batch_size=16, lease=timedelta(seconds=1))
+    a, b_reports = race(app, smtp, settings, 16, policy)
+    assert (a.claimed, a.sent, a.lost_lease) == (16, 16, 0), a
+    assert sum(r.claimed for r in b_reports) == 0, b_reports
+    assert sorted(smtp.received_ids().values()) == [1] * 16
+    assert {r.status for r in rows()} == {"sent"}
+
+
+def test_a_deliverer_whose_renewals_stop_loses_its_rows_and_sends_none_of_them(
+    app, smtp, event_at, monkeypatch
+):
+    """A frozen (or cut off from the database) deliverer stops renewing: once its lease
+    runs out B takes the rest, and A, carrying on, notices and sends none of them."""
+    monkeypatch.setattr(claims.LeaseKeeper, "_run", lambda self: None)  # renewals stop
+    settings = slow_batch(app, smtp, event_at, 16)
+    policy = mail_policy.DeliveryPolicy(batch_size=16, lease=timedelta(seconds=1))
+    a, b_reports = race(app, smtp, settings, 16, policy)
+    b_sent = sum(r.sent for r in b_reports)
+    assert a.claimed == 16 and a.lost_lease > 0 and b_sent > 0, (a, b_reports)
     assert a.sent + b_sent == 16
     assert sorted(smtp.received_ids().values()) == [1] * 16, "a message was sent twice"
     assert {r.status for r in rows()} == {"sent"}
+
+
+def scheduler_ids_on(app) -> None:  # type: ignore[no-untyped-def]
+    with claims.scheduler_worker_id("alpha") as first:
+        assert first == "alpha"
+        with claims.scheduler_worker_id("alpha") as second:
+            assert second != "alpha" and second.count(":") == 2  # a random one instead
+        with claims.scheduler_worker_id("beta") as other:
+            assert other == "beta"
+    with claims.scheduler_worker_id("alpha") as again:  # free once the first has stopped
+        assert again == "alpha"
+    with claims.scheduler_worker_id("") as random_id:
+        assert random_id.count(":") == 2
+
+
+def test_a_scheduler_id_is_held_by_one_process_at_a_time(app, smtp):
+    """On this run's database (SQLite unless TEST_DATABASE_URL is set)."""
+    scheduler_ids_on(app)
+    with pytest.raises(ValueError, match="SCHEDULER_ID"), claims.scheduler_worker_id("a b"):
+        pass
+
+
+def test_a_scheduler_id_is_held_by_one_process_at_a_time_on_postgres(pg_app, smtp):
+    with pg_app.app_context():
+        scheduler_ids_on(pg_app)
+
+
+def test_a_restarted_scheduler_takes_back_its_rows_at_once(app, smtp):
+    now = utcnow()
+    bulk_outbox(30, now - timedelta(seconds=1))
+    held = claims.claim("alpha", now, 20, timedelta(hours=1))  # then the process died
+    assert len(held) == 20
+    assert claims.claim("someone-else", now, 100, LEASE) != held  # the other 10 only
+    with claims.scheduler_worker_id("alpha") as worker:
+        assert sorted(claims.claim(worker, now, 100, LEASE)) == sorted(held)
+
+
+@with_config(SCHEDULER_ID="two words")
+def test_the_scheduler_refuses_an_unusable_id_with_a_message(app, runner):
+    result = runner.invoke(args=["scheduler"])
+    assert result.exit_code == 1
+    assert "SCHEDULER_ID must be 1 to 60 letters, digits or . _ @ -" in result.output

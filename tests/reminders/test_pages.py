@@ -1,6 +1,6 @@
 """The pages around campaign mail: RFC 8058 one-click unsubscribe (and which mails carry
 List-Unsubscribe), broadcasts by status, the organizer's outbox with failures and retry
-(and only their own), and the reminder settings form."""
+(and only their own), the reminder settings form, and why a reminder did not go out."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from campaign.core.timeutil import format_local, utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.reminders import services as reminder_services
+from campaign.signups import privacy
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.reminders.conftest import (
-    SECRET,
     base_time,
     cancel_event,
     deliver,
@@ -41,7 +41,7 @@ TRANSACTIONAL_KINDS = {
 
 
 def unsubscribe_path(message) -> str:  # type: ignore[no-untyped-def]
-    header = str(message["List-Unsubscribe"])
+    header = str(message["List-Unsubscribe"]).strip()  # a long one is folded onto a new line
     match = re.fullmatch(r"<(https://campaign\.example\.org(/u/\d+/[\w-]+))>", header)
     assert match, header
     return match.group(2)
@@ -58,12 +58,12 @@ def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
     signup_services.lock_event(event.id)
     reminder_services.send_broadcast(
         db.session.get(Event, event.id),  # type: ignore[arg-type]
-        organizer.id, "confirmed", "Bring water", "It will be warm.", start - 6 * DAY, SECRET,
+        organizer.id, "confirmed", "Bring water", "It will be warm.", start - 6 * DAY,
     )  # fmt: skip
     db.session.commit()
     registration = db.session.get(Registration, ben)
     assert registration is not None
-    signup_services.cancel(registration, start - 5 * DAY, SECRET)
+    signup_services.cancel(registration, start - 5 * DAY)
     db.session.commit()
     reschedule(event.id, start + HOUR, start - 4 * DAY)
     assert tick(start + 3 * HOUR + 2 * HOUR)["thank_yous"] == 1
@@ -136,7 +136,7 @@ def test_broadcast_by_status_from_the_event_page(app, client, smtp, event_at, lo
     registration = db.session.scalar(
         select(Registration).where(Registration.email == "dan@example.org")
     )
-    signup_services.unsubscribe(registration)  # type: ignore[arg-type]
+    privacy.unsubscribe(registration)  # type: ignore[arg-type]
     db.session.commit()
     deliver(utcnow())
     before = len(smtp.received)
@@ -146,7 +146,12 @@ def test_broadcast_by_status_from_the_event_page(app, client, smtp, event_at, lo
     assert page.status_code == 200
     response = client.post(
         f"/manage/events/{event.id}/broadcast",
-        data={"audience": "waitlisted", "subject": "A place may open", "body": "Hang on.\n\nX"},
+        data={
+            "audience": "waitlisted",
+            "subject": "A place may open",
+            "body": "Hang on.\n\nX",
+            "action": "send",
+        },
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     assert urlsplit(response.headers["Location"]).path == f"/manage/events/{event.id}/outbox"
@@ -154,7 +159,12 @@ def test_broadcast_by_status_from_the_event_page(app, client, smtp, event_at, lo
 
     response = client.post(
         f"/manage/events/{event.id}/broadcast",
-        data={"audience": "confirmed", "subject": "Bring water", "body": "It will be warm."},
+        data={
+            "audience": "confirmed",
+            "subject": "Bring water",
+            "body": "It will be warm.",
+            "action": "send",
+        },
     )
     assert response.status_code == 303
     assert sorted(r.to_email for r in rows("broadcast")) == [
@@ -170,7 +180,7 @@ def test_broadcast_by_status_from_the_event_page(app, client, smtp, event_at, lo
 
     response = client.post(
         f"/manage/events/{event.id}/broadcast",
-        data={"audience": "nobody", "subject": "x", "body": "y"},
+        data={"audience": "nobody", "subject": "x", "body": "y", "action": "send"},
     )
     assert response.status_code == 400
     assert len(rows("broadcast")) == 3
@@ -273,3 +283,41 @@ def test_reminder_settings_validate_offsets(app, client, smtp, event_at, login_a
     assert saved.reminder_offsets == [4320, 720, 30]
     assert saved.is_reminders_enabled and not saved.is_thank_you_enabled
     assert 'value="3d, 12h, 30m"' in client.get(url).get_data(as_text=True)
+
+
+def schedule_rows(client, event_id: int) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The reminders page's schedule: {'7 days': (state, people), ...}."""
+    page = html.unescape(client.get(f"/manage/events/{event_id}/reminders").get_data(True))
+    found = re.findall(
+        r"<tr>\s*<td>([^<]+)</td>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>\s*<td>(\d+)</td>", page
+    )
+    return {label: (state, people) for label, state, people in found}
+
+
+def test_the_reminder_schedule_says_why_a_reminder_did_not_go_out(
+    app, client, smtp, event_at, login_as, organizer
+):
+    now = utcnow()
+    late_event = event_at(now + 2 * HOUR + timedelta(minutes=10))  # created just now
+    for n in range(5):
+        register(late_event, f"late{n}@example.org", now)
+    early = event_at(now + 2 * DAY, created_at=now - 10 * DAY)  # registered after 7 days before
+    register(early, "newcomer@example.org", now)
+    downtime = event_at(now + 2 * DAY, created_at=now - 10 * DAY)
+    register(downtime, "early@example.org", now - 9 * DAY)
+    tick(now)  # the scheduler back after days away: the 7-day reminder is recorded skipped
+    login_as(organizer)
+
+    assert schedule_rows(client, late_event.id) == {
+        "7 days": ("Not scheduled: the event was created after this reminder's time", "0"),
+        "1 day": ("Not scheduled: the event was created after this reminder's time", "0"),
+        "2 hours": ("Waiting", "5"),
+    }
+    assert schedule_rows(client, early.id)["7 days"] == (
+        "Nobody to remind: no one had a place by then",
+        "0",
+    )
+    assert schedule_rows(client, downtime.id)["7 days"] == (
+        "Skipped: found too late after downtime",
+        "1",
+    )

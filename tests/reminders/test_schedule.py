@@ -9,16 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from campaign import scheduler
 from campaign.core.timeutil import format_range
 from campaign.events.models import Event
 from campaign.extensions import db
-from campaign.reminders import jobs
 from campaign.reminders import services as reminder_services
+from campaign.signups import privacy
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.reminders.conftest import (
-    SECRET,
     base_time,
     calendar_of,
     cancel_event,
@@ -212,11 +212,11 @@ def test_nobody_gets_a_reminder_who_should_not(app, smtp, event_at):
     dan = register(event, "dan@example.org", start - 10 * DAY)
     registration = db.session.get(Registration, ben)
     assert registration is not None
-    signup_services.cancel(registration, start - 9 * DAY, SECRET)
+    signup_services.cancel(registration, start - 9 * DAY)
     db.session.commit()
     registration = db.session.get(Registration, dan)
     assert registration is not None
-    signup_services.unsubscribe(registration)
+    privacy.unsubscribe(registration)
     db.session.commit()
     db.session.execute(update(Event).where(Event.id == event.id).values(capacity=2))
     db.session.commit()
@@ -243,7 +243,7 @@ def test_nobody_gets_a_reminder_who_should_not(app, smtp, event_at):
     generous = reminder_services.ReminderPolicy(grace_short=5 * HOUR, grace_long=5 * DAY)
     db.session.execute(update(Event).values(reminder_offsets=[60]))
     db.session.commit()
-    report = reminder_services.enqueue_due_reminders(start + MINUTE, SECRET, generous)
+    report = reminder_services.enqueue_due_reminders(start + MINUTE, generous)
     assert report.reminders == 0
     assert {r.registration_id for r in rows("reminder")} == {ann}
 
@@ -287,8 +287,8 @@ def test_housekeeping_anonymises_past_the_retention_period(app, smtp, event_at):
     deliver(start - 10 * DAY)
     days = app.config["RETENTION_DAYS"]
 
-    assert jobs.run_housekeeping(old.ends_at + days * DAY - MINUTE)["anonymised"] == 0
-    assert jobs.run_housekeeping(old.ends_at + days * DAY + MINUTE)["anonymised"] == 1
+    assert scheduler.run_housekeeping(old.ends_at + days * DAY - MINUTE)["anonymised"] == 0
+    assert scheduler.run_housekeeping(old.ends_at + days * DAY + MINUTE)["anonymised"] == 1
     db.session.rollback()
     anonymised = db.session.get(Registration, gone)
     assert anonymised is not None and anonymised.anonymised_at is not None

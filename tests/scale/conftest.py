@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 from flask import Flask, current_app
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.scale import ScaleFill, ScalePlan
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from tests.core.support import IsolatedClient
 
 
 @dataclass
@@ -45,14 +43,6 @@ def count_queries(app: Flask) -> Iterator[QueryLog]:
         yield log
     finally:
         event.remove(engine, "before_cursor_execute", before)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A client whose every request gets a fresh app context and database session, as
-    under a real server, so nothing loaded by one request hides a query of the next."""
-    app.test_client_class = IsolatedClient
-    return app.test_client()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import html
-import inspect
 import re
 import time
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from typing import Any
 import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from campaign.core.timeutil import to_local, utcnow
@@ -28,26 +26,11 @@ from campaign.extensions import db
 from campaign.mail.backends import FileBackend
 from campaign.mail.delivery import deliver_due
 from campaign.mail.models import OutboxMessage
-from campaign.signups import forms as signup_forms
-from campaign.signups import services
-from campaign.signups.forms import started_token
+from campaign.signups import guard, services
 from campaign.signups.models import Registration
 from campaign.signups.tokens import manage_token
-from tests.conftest import csrf_token
-from tests.core.support import IsolatedClient
 
 BASE_URL = "https://campaign.example.org"
-
-
-class FreshClient(IsolatedClient):
-    """An isolated test client (a fresh app context per request, as a real server has) that
-    ends the test's own database transaction after each request, so the test reads what
-    the request committed instead of an older snapshot."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        response = super().open(*args, **kwargs)
-        db.session.rollback()
-        return response
 
 
 @pytest.fixture
@@ -56,39 +39,21 @@ def app_config(app_config: dict[str, Any], request: pytest.FixtureRequest) -> di
     return {**app_config, "SIGNUP_MIN_SECONDS": 0, **getattr(request, "param", {})}
 
 
-@pytest.fixture
-def app(app: Flask) -> Flask:
-    """The shared app, whose test clients behave like separate browsers on a real server."""
-    app.test_client_class = FreshClient
-    return app
-
-
-def sign_started(event: Event, seconds_ago: float = 0) -> str:
-    """The form's signed render time, as if the page was rendered `seconds_ago` seconds ago."""
-    parameter = next(iter(inspect.signature(started_token).parameters))
-    value = event.slug if "slug" in parameter else event.id
-    if not seconds_ago:
-        return started_token(value)
-
-    class PastSigner(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time() - seconds_ago)
-
-    base = signup_forms._serializer()
-    serializer = URLSafeTimedSerializer(base.secret_keys[-1], salt=base.salt, signer=PastSigner)
-    return serializer.dumps(value)
+def sign_started(event: Event, seconds_ago: float = 0, kind: str = guard.KIND_FORM) -> str:
+    """A fresh form token, as if the form was shown `seconds_ago` seconds ago."""
+    secret = current_app.config["SECRET_KEY"]
+    return guard.form_token(secret, event.slug, kind, time.time() - seconds_ago)
 
 
 @pytest.fixture
 def signup(app: Flask, client: FlaskClient) -> Callable[..., Any]:
     """signup(event, name=..., email=..., **extra form fields) -> response.
 
-    With CSRF on, the token comes from the event page, as a browser would get it.
+    The form carries no CSRF token (campaign.signups.guard): its signed one-time token
+    is the protection.
     """
 
     def post(event: Any, name: str = "Sam Jones", email: str = "sam@example.org", **extra: Any):
-        if app.config.get("WTF_CSRF_ENABLED") and "csrf_token" not in extra:
-            extra["csrf_token"] = csrf_token(client.get(f"/events/{event.slug}").get_data(True))
         data = {
             "name": name,
             "email": email,
@@ -252,6 +217,40 @@ def input_value(page: str, field: str) -> str | None:
             match = re.search(r'\bvalue="([^"]*)"', tag)
             return html.unescape(match.group(1)) if match else ""
     return None
+
+
+def signup_form(page: str) -> tuple[str, dict[str, str]]:
+    """The sign-up form on a page as a browser would send it: (action, fields).
+
+    Text and hidden inputs with their values, ticked checkboxes only.
+    """
+    match = re.search(
+        r'<form method="post" action="([^"]+)" class="signup-form".*?</form>', page, re.S
+    )
+    assert match, "no sign-up form on the page"
+    fields: dict[str, str] = {}
+    for tag in re.findall(r"<input\b[^>]*>", match.group(0)):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if not name:
+            continue
+        if 'type="checkbox"' in tag and " checked" not in tag:
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return html.unescape(match.group(1)), fields
+
+
+def is_second_step(response: Any, status: int = 200) -> bool:
+    """The answer is the one-click "confirm your registration" page (400 when it answers a
+    form the browser says was sent from another site)."""
+    page = response.get_data(as_text=True)
+    return response.status_code == status and "Confirm your registration" in page
+
+
+def press(client: FlaskClient, response: Any, **headers_and_environ: Any) -> Any:
+    """Send the sign-up form of a page (a second step or a limited answer) as it stands."""
+    action, fields = signup_form(response.get_data(as_text=True))
+    return client.post(action, data=fields, **headers_and_environ)
 
 
 def hrefs(page: str) -> list[str]:

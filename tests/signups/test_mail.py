@@ -15,7 +15,7 @@ from sqlalchemy import select
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
-from campaign.signups import services
+from campaign.signups import privacy, services
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.signups.conftest import (
@@ -204,7 +204,7 @@ def test_no_name_email_or_token_in_the_logs(
     client.post(f"/r/{second}/delete")
     client.post(f"/r/{first}/delete")
     with app.app_context():
-        services.anonymise_past_retention(utcnow() + timedelta(days=400), 90, "k")
+        privacy.anonymise_past_retention(utcnow() + timedelta(days=400), 90)
         db.session.commit()
     assert caplog.records, "the flow logs something"
     for record in caplog.records:
@@ -235,7 +235,7 @@ def test_anonymise_past_retention_touches_only_events_ended_long_enough_ago(
         event.starts_at = event.ends_at - timedelta(hours=2)
     db.session.commit()
 
-    assert services.anonymise_past_retention(now, 90, app.config["SECRET_KEY"]) == 2
+    assert privacy.anonymise_past_retention(now, 90) == 2
     db.session.commit()
     rows = registrations()
     by_event: dict[int, list[Registration]] = {}
@@ -256,5 +256,5 @@ def test_anonymise_past_retention_touches_only_events_ended_long_enough_ago(
         else:
             assert message.status == "queued"
     # Running it again finds nothing new.
-    assert services.anonymise_past_retention(now, 90, app.config["SECRET_KEY"]) == 0
+    assert privacy.anonymise_past_retention(now, 90) == 0
     assert only_registration("recent1@example.org").name == "Person recent"

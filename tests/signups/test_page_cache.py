@@ -4,15 +4,18 @@ shared between visitors."""
 
 from __future__ import annotations
 
+import gzip
 import re
+import time
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 import pytest
 
 from campaign.core.pagecache import cache as page_cache
+from campaign.events import views as event_views
 from campaign.extensions import db
-from campaign.signups import views as signup_views
-from tests.conftest import csrf_token
+from campaign.signups import guard
 from tests.core.support import with_config
 
 
@@ -20,13 +23,13 @@ from tests.core.support import with_config
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Slugs of the event pages actually rendered (not served from memory)."""
     seen: list[str] = []
-    real = signup_views._render_event_page
+    real = event_views._render_event_page
 
     def counting(event: Any, *args: Any, **kwargs: Any) -> str:
         seen.append(event.slug)
         return real(event, *args, **kwargs)
 
-    monkeypatch.setattr(signup_views, "_render_event_page", counting)
+    monkeypatch.setattr(event_views, "_render_event_page", counting)
     return seen
 
 
@@ -44,8 +47,8 @@ def _seats(html: str) -> str:
 def test_a_page_is_rendered_once_then_served_from_memory(
     client, event, renders, monkeypatch
 ) -> None:
-    # The render-time token is stamped in whole seconds: hold it still for the comparison.
-    monkeypatch.setattr(signup_views, "started_token", lambda slug: "started-token")
+    # The form token is new on every view: hold it still for the comparison.
+    monkeypatch.setattr(guard, "form_token", lambda *args, **kwargs: "started-token")
     first = client.get(f"/events/{event.slug}")
     second = client.get(f"/events/{event.slug}")
     assert first.status_code == second.status_code == 200
@@ -78,33 +81,55 @@ def test_each_share_code_has_its_own_copy(client, event, renders) -> None:
     assert len(renders) == 2
 
 
-def test_the_render_time_token_is_fresh_on_every_hit(client, event, monkeypatch) -> None:
-    tokens = iter(f"started-{n}" for n in range(100))
-    monkeypatch.setattr(signup_views, "started_token", lambda slug: next(tokens))
+def test_the_form_token_is_fresh_on_every_hit(client, event, renders) -> None:
     first = client.get(f"/events/{event.slug}").get_data(as_text=True)
     second = client.get(f"/events/{event.slug}").get_data(as_text=True)
-    assert 'value="started-0"' in first
-    assert 'value="started-1"' in second and "started-0" not in second
+    assert renders == [event.slug], "the second page came from memory"
+    tokens = [
+        re.search(r'name="started" type="hidden" value="([^"]+)"', page) for page in (first, second)
+    ]
+    assert tokens[0] and tokens[1]
+    assert tokens[0].group(1) != tokens[1].group(1)
+    assert tokens[0].group(1) not in second
+    # Each is a real one-time token of this event's form.
+    secret = client.application.config["SECRET_KEY"]
+    for token in tokens:
+        assert guard.token_verdict(secret, token.group(1), event.slug, 0, time.time()) is None
+        assert guard.token_verdict(secret, token.group(1), event.slug, 0, time.time()) == "reused"
 
 
-@with_config(WTF_CSRF_ENABLED=True)
-def test_visitors_get_their_own_csrf_token_and_it_works(app, event, renders) -> None:
+def _started(page: str) -> str:
+    match = re.search(r'name="started" type="hidden" value="([^"]+)"', page)
+    assert match, "the page carries a form token"
+    return match.group(1)
+
+
+@with_config(WTF_CSRF_ENABLED=True, SIGNUP_MIN_SECONDS=0)
+def test_two_visitors_of_one_cached_page_get_their_own_form_tokens(app, event, renders) -> None:
     alice, bob = app.test_client(), app.test_client()
-    alice_token = csrf_token(alice.get(f"/events/{event.slug}").get_data(as_text=True))
-    bob_token = csrf_token(bob.get(f"/events/{event.slug}").get_data(as_text=True))
+    alice_page = alice.get(f"/events/{event.slug}")
+    bob_page = bob.get(f"/events/{event.slug}")
     assert len(renders) == 1, "bob's page came from memory"
+    assert "Set-Cookie" not in alice_page.headers and "Set-Cookie" not in bob_page.headers
+    alice_token = _started(alice_page.get_data(as_text=True))
+    bob_token = _started(bob_page.get_data(as_text=True))
     assert alice_token != bob_token
-    bob_page = bob.get(f"/events/{event.slug}").get_data(as_text=True)
-    assert alice_token not in bob_page
+    assert alice_token not in bob_page.get_data(as_text=True)
 
-    from tests.signups.conftest import sign_started
+    from campaign.signups.models import Registration
+    from tests.signups.conftest import count, is_second_step
 
-    data = {"name": "Bob Smith", "email": "bob@example.org", "started": sign_started(event, 60)}
-    data.update(website="", ref="")
-    stolen = bob.post(f"/events/{event.slug}/register", data={**data, "csrf_token": alice_token})
-    assert stolen.status_code == 400, "another visitor's token is refused"
-    own = bob.post(f"/events/{event.slug}/register", data={**data, "csrf_token": bob_token})
+    data = {"name": "Bob Smith", "email": "bob@example.org", "website": "", "ref": ""}
+    own = bob.post(f"/events/{event.slug}/register", data={**data, "started": bob_token})
     assert own.status_code == 303
+    assert count(Registration) == 1
+    # Each token is good once: sent again, it gets the second step, nothing is stored twice.
+    again = alice.post(
+        f"/events/{event.slug}/register",
+        data={**data, "email": "alice@example.org", "started": bob_token},
+    )
+    assert is_second_step(again)
+    assert count(Registration) == 1
 
 
 def test_a_flashed_message_is_never_stored(client, event, renders) -> None:
@@ -126,24 +151,36 @@ def test_the_listing_follows_new_events(client, make_organizer, make_event) -> N
     assert "First Walk" in listing and "Second Walk" in listing
 
 
-def test_the_state_read_with_core_matches_the_loaded_page(app, event, register) -> None:
-    from campaign.signups import services
+def test_the_state_follows_every_column_and_the_seats(app, event, register) -> None:
+    from campaign.events import public as services
 
     register(event, "Amira Haddad", "amira@example.org")
     state = services.public_page_state(event.slug)
-    page = services.public_page(event.slug)
-    assert state is not None and page is not None
-    assert state.parts == services.page_state(page)
-    assert state.event_id == event.id
+    assert state is not None and state == services.public_page_state(event.slug)
+    # ... the seat counts, then the host's public name
+    assert state.event_id == event.id and state.parts[-3:-1] == (1, 0)
     event.title = "Something else"  # any column of the event is part of the state
     db.session.flush()
     changed = services.public_page_state(event.slug)
     assert changed is not None and changed.parts != state.parts
     db.session.rollback()
+    event.campaign.tagline = "Another line"  # and of its campaign
+    db.session.flush()
+    changed = services.public_page_state(event.slug)
+    assert changed is not None and changed.parts != state.parts
+    db.session.rollback()
+    register(event, "Second Person", "second@example.org")
+    changed = services.public_page_state(event.slug)
+    assert changed is not None and changed.parts[-3:-1] == (2, 0)
+    event.organizer.name = "A new public name"  # and the host's name ("Hosted by")
+    db.session.flush()
+    changed = services.public_page_state(event.slug)
+    assert changed is not None and changed.parts[-1] == "A new public name"
+    db.session.rollback()
 
 
 def test_a_page_read_in_another_state_is_not_kept(client, event, register, monkeypatch) -> None:
-    from campaign.signups import services
+    from campaign.events import public as services
 
     real = services.public_page
 
@@ -173,21 +210,31 @@ def test_the_listing_state_read_with_core_matches_the_loaded_rows(
     from campaign.campaigns.services import current_campaign
     from campaign.core.pagecache import row_state
     from campaign.core.timeutil import utcnow
-    from campaign.events import services as event_services
+    from campaign.events import public as event_services
 
-    make_event(make_organizer(), title="First Walk")
+    organizer = make_organizer()
+    make_event(organizer, title="First Walk")
     now = utcnow()
     state = event_services.listing_state(now)
     loaded = current_campaign()
     assert state is not None and loaded is not None
     assert state.campaign_id == loaded.id
-    assert state.key == (row_state(loaded), event_services.listing_version(loaded.id, now))
+    assert state == event_services.listing_state(now)
+    assert state.key[1] == event_services.listing_version(loaded.id, now)
+    if db.engine.dialect.name != "postgresql":  # there, the row comes as a digest
+        assert state.key[0] == row_state(loaded)
+    loaded.tagline = "Another line"
+    db.session.flush()
+    assert event_services.listing_state(now) != state
+    db.session.rollback()
+    make_event(organizer, title="Second Walk")
+    assert event_services.listing_state(now) != state
 
 
 def test_a_listing_read_in_another_state_is_not_kept(
     client, campaign, make_organizer, make_event, monkeypatch
 ) -> None:
-    from campaign.events import services as event_services
+    from campaign.events import public as event_services
 
     organizer = make_organizer()
     make_event(organizer, title="First Walk")
@@ -200,3 +247,54 @@ def test_a_listing_read_in_another_state_is_not_kept(
     monkeypatch.setattr(event_services, "public_places", event_added_meanwhile)
     client.get("/events")
     assert len(page_cache()) == 0
+
+
+def test_a_stored_page_is_answered_before_the_request_cycle(app, event, renders, monkeypatch):
+    alice, bob = app.test_client(), app.test_client()
+    first = alice.get(f"/events/{event.slug}")  # rendered and stored by the view
+
+    def no_view(**kwargs: Any) -> None:
+        raise AssertionError("the Flask view ran for a stored page")
+
+    monkeypatch.setitem(app.view_functions, "events.detail", no_view)
+    second = bob.get(f"/events/{event.slug}")
+    assert second.status_code == 200 and len(renders) == 1
+    assert "Set-Cookie" not in second.headers
+    assert second.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert _started(first.get_data(as_text=True)) != _started(second.get_data(as_text=True))
+    # Compressed as asked, with a fresh token in the gzip stream; brotli for the listing.
+    zipped = bob.get(f"/events/{event.slug}", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    page = gzip.decompress(zipped.get_data()).decode()
+    assert "Walk and Talk" in page and _started(page) != _started(second.get_data(as_text=True))
+    secret = app.config["SECRET_KEY"]
+    assert guard.token_verdict(secret, _started(page), event.slug, 0, time.time()) is None
+    alice.get("/events")
+    listing = bob.get("/events", headers={"Accept-Encoding": "br"})
+    assert listing.headers["Content-Encoding"] == "br"
+    assert "Walk and Talk" in brotli.decompress(listing.get_data()).decode()
+
+
+def test_a_visitor_with_a_session_goes_through_flask(app, event, renders, monkeypatch):
+    app.test_client().get(f"/events/{event.slug}")
+    calls: list[str] = []
+    real = app.view_functions["events.detail"]
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["slug"])
+        return real(**kwargs)
+
+    monkeypatch.setitem(app.view_functions, "events.detail", counted)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Only for this visitor")]
+    assert "Only for this visitor" in client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert calls == [event.slug]
+
+
+def test_the_second_visitor_of_an_unknown_or_draft_page_gets_404(app, event, make_event):
+    draft = make_event(event.organizer, title="Secret Plans", status="draft")
+    for _ in range(2):
+        assert app.test_client().get(f"/events/{draft.slug}").status_code == 404
+        assert app.test_client().get("/events/no-such-event").status_code == 404

@@ -1,8 +1,9 @@
 """A real SMTP server on loopback for the tests (aiosmtpd), and a server that never greets.
 
-The server records every DATA attempt (accepted or not) with its envelope and bytes, and
-can be told to answer 451 to some messages, 550 to some recipients, to take its time
-per message, or to go away for a while and come back on the same port.
+The server records every DATA attempt (accepted or not) with its envelope and bytes and
+when its MAIL FROM arrived, and can be told to answer 451 to some messages, 550 to some
+recipients, anything (a 421) to every MAIL FROM, to take its time per message or per
+recipient, or to go away for a while and come back on the same port.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Attempt:
     rcpt_tos: tuple[str, ...]
     data: bytes
     reply: str
-    at: float = 0.0  # time.monotonic() when the server answered
+    at: float = 0.0  # time.monotonic() when the server answered (or will, after its delay)
+    started: float = 0.0  # time.monotonic() when its MAIL FROM arrived
 
     @property
     def accepted(self) -> bool:
@@ -70,8 +72,27 @@ class Recorder:
         self.refused: list[tuple[str, str]] = []  # (recipient, reply) at RCPT
         self.reject_recipients: dict[str, str] = {}
         self.temp_fail: TempFailRule | None = None
+        # What temp_fail answers; {rcpt} is the first recipient.
+        self.temp_fail_reply = "451 4.3.0 Temporary local problem, try again later"
+        self.mail_reply: str | None = None  # the answer to every MAIL FROM, when set
         self.delay = 0.0
+        self.delays: dict[str, float] = {}  # per recipient, instead of delay
         self._seen: Counter[str | None] = Counter()
+        self._started: dict[int, float] = {}  # id(envelope) -> when MAIL FROM arrived
+        self.mail_commands = 0  # every MAIL FROM, answered or not, finished or not
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        with self.lock:
+            self.mail_commands += 1
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        with self.lock:
+            self._started[id(envelope)] = time.monotonic()
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -85,21 +106,27 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        """Decide and record the message as it arrives, then answer after the delay: like
+        a real server, it keeps a message it accepted even if the client stops waiting."""
+        delay = max((self.delays.get(to.lower(), 0.0) for to in envelope.rcpt_tos), default=0.0)
+        delay = delay or self.delay
         data = bytes(envelope.original_content or envelope.content)
         probe = Attempt(envelope.mail_from, tuple(envelope.rcpt_tos), data, "")
         with self.lock:
+            started = self._started.pop(id(envelope), 0.0)
             seen = self._seen[probe.message_id]
             self._seen[probe.message_id] += 1
             rule = self.temp_fail
             reply = "250 2.0.0 OK: queued"
             if rule is not None and rule(probe.message_id, seen):
-                reply = "451 4.3.0 Temporary local problem, try again later"
+                reply = self.temp_fail_reply.format(rcpt=(envelope.rcpt_tos or [""])[0])
             rcpt_tos = tuple(envelope.rcpt_tos)
+            answered = time.monotonic() + delay
             self.attempts.append(
-                Attempt(envelope.mail_from, rcpt_tos, data, reply, time.monotonic())
+                Attempt(envelope.mail_from, rcpt_tos, data, reply, answered, started)
             )
+        if delay:
+            await asyncio.sleep(delay)
         return reply
 
 
@@ -160,8 +187,9 @@ class SMTPServer:
 
 
 @contextlib.contextmanager
-def hung_server() -> Iterator[int]:
-    """A server that accepts TCP connections and never says a word; yields its port."""
+def hung_server(connected: threading.Event | None = None) -> Iterator[int]:
+    """A server that accepts TCP connections and never says a word; yields its port.
+    `connected`, when given, is set once a client has connected."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -178,6 +206,8 @@ def hung_server() -> Iterator[int]:
             except OSError:
                 return
             held.append(conn)
+            if connected is not None:
+                connected.set()
 
     thread = threading.Thread(target=accept, name="hung-smtp", daemon=True)
     thread.start()

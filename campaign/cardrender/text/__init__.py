@@ -1,0 +1,1 @@
+"""Text on cards: fonts and coverage, bidi, measuring, wrapping and shrinking to fit."""

@@ -1,0 +1,1 @@
+"""The embeddable event finder (/embed/events) partner sites frame, and its allow-list."""

@@ -1,0 +1,144 @@
+"""Where the listed events are: the SVG map and the grouped-by-region list beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext, ngettext
+from markupsafe import Markup
+
+from campaign.events.models import Event
+from campaign.events.public import ListingFilters, public_events_query
+from campaign.extensions import db
+from campaign.geomap.boundaries import countries
+from campaign.geomap.gazetteer import PRECISION_CITY, PRECISION_COUNTRY, gazetteer
+from campaign.geomap.render import MapPoint, render_svg
+from campaign.i18n.display import event_place, event_starts
+from campaign.i18n.markers import N_
+
+# The most events a map and its list show (the soonest first).
+MAP_LIMIT = 200
+LIST_ANCHOR = "#event-map-list"
+ONLINE_GROUP = N_("Online")
+NO_PLACE_GROUP = N_("Place not given")
+# How an event's position was found: set by its organizer or host, else from the bundled
+# gazetteer by its city, else at the centre of its country.
+PRECISION_EXACT = "exact"
+PRECISIONS = (PRECISION_EXACT, PRECISION_CITY, PRECISION_COUNTRY)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an event is drawn, how precisely, and (for a gazetteer's guess) what place
+    it stands for."""
+
+    latitude: float
+    longitude: float
+    precision: str
+    place: str = ""
+
+    @property
+    def note(self) -> str:
+        """What a marker's tooltip adds for a position that is not the organizer's own."""
+        if self.precision == PRECISION_CITY:
+            return " " + gettext("(the map shows %(place)s, not the venue)", place=self.place)
+        if self.precision == PRECISION_COUNTRY:
+            return " " + gettext(
+                "(the map shows the middle of %(place)s, not the venue)", place=self.place
+            )
+        return ""
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One event in the grouped list."""
+
+    event: Event
+    position: Position | None
+    url: str
+
+    @property
+    def is_on_map(self) -> bool:
+        return self.position is not None
+
+
+@dataclass(frozen=True)
+class EventMap:
+    """The drawing (None when no event has coordinates) and the list by region."""
+
+    svg: Markup | None
+    groups: list[tuple[str, list[MapEntry]]]
+    placed: int
+
+
+def region_name(event: Event) -> str:
+    """The heading an event is listed under: its region, else country, else city."""
+    if event.is_online:
+        return gettext(ONLINE_GROUP)
+    return event.region or event.country or event.city or gettext(NO_PLACE_GROUP)
+
+
+def event_position(event: Event) -> Position | None:
+    """Where an event with a venue is: its own coordinates, else its city or country in
+    the bundled gazetteer; None for an online event or a place the gazetteer lacks."""
+    if not event.has_venue:
+        return None
+    if event.latitude is not None and event.longitude is not None:
+        return Position(float(event.latitude), float(event.longitude), PRECISION_EXACT)
+    found = gazetteer().locate(event.city, event.country)
+    if found is None:
+        return None
+    return Position(found.latitude, found.longitude, found.precision, found.name)
+
+
+def map_events(campaign_id: int, now: datetime, filters: ListingFilters) -> list[Event]:
+    """Every event the listing's filters match (every page, soonest first, up to a limit)."""
+    query = public_events_query(campaign_id, now, filters).limit(MAP_LIMIT)
+    return list(db.session.scalars(query))
+
+
+def build_map(
+    events: Sequence[Event], event_url: Callable[[str], str], *, new_tab: bool = False
+) -> EventMap:
+    """The map of the events that have a place on it, and every event grouped by region."""
+    points: list[MapPoint] = []
+    groups: dict[str, list[MapEntry]] = {}
+    for event in events:
+        entry = MapEntry(event, event_position(event), event_url(event.slug))
+        groups.setdefault(region_name(event), []).append(entry)
+        if entry.position is not None:
+            label = f"{event.title}, {event_starts(event)}, {event_place(event)}"
+            points.append(
+                MapPoint(
+                    latitude=entry.position.latitude,
+                    longitude=entry.position.longitude,
+                    label=label + entry.position.note,
+                    url=entry.url,
+                )
+            )
+    # Regions in alphabetical order; the online and unplaced events last.
+    last = (gettext(NO_PLACE_GROUP), gettext(ONLINE_GROUP))
+    ordered = sorted(
+        groups.items(),
+        key=lambda item: (last.index(item[0]) + 1 if item[0] in last else 0, item[0].casefold()),
+    )
+    svg = None
+    if points:
+        places = len(points)
+        summary = ngettext(
+            "Map of %(num)s event with a place; the list by region below names the same events.",
+            "Map of %(num)s events with a place; the list by region below names the same events.",
+            places,
+        )
+        drawing = render_svg(
+            points,
+            countries(),
+            summary=summary,
+            list_anchor=LIST_ANCHOR,
+            new_tab=new_tab,
+            cluster_title=gettext("%(num)s events: %(names)s"),
+        )
+        svg = Markup(drawing)  # noqa: S704  # nosec B704  # numbers and escaped text only
+    return EventMap(svg=svg, groups=ordered, placed=len(points))

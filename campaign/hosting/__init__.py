@@ -1,0 +1,1 @@
+"""Hosting by supporters: proposals at /host, the review queue, and the host's private link."""

@@ -1,0 +1,109 @@
+"""An event's time, place and format as a visitor reads them, in the current locale.
+
+English keeps the campaign's own short style (weekday, day, month, year, start–end, zone: the
+model's when_text/starts_text); any other locale gets Babel's long date in that locale
+(in Spanish: weekday, "2 de enero de ...", 18:00 EST). Times are always in the event's own zone
+(Flask-Babel's zone is UTC), with the zone's abbreviation. Templates reach these as
+`event_when(event)`, `event_starts(event)`, `event_place(event)`, `event_format(event)`;
+a host's proposal has the same fields and works too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from babel.dates import format_date, format_datetime
+from flask import Flask
+from flask_babel import gettext
+
+from campaign.core.timeutil import format_local, format_range, to_local, zone_abbreviation
+from campaign.i18n.web import current_locale
+
+ENGLISH = "en"
+
+
+class Timed(Protocol):
+    """An event or a host's proposal: what these functions read."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def venue(self) -> str | None: ...
+    @property
+    def city(self) -> str | None: ...
+
+
+def _long_date(local: datetime, locale: str) -> str:
+    return format_date(local.date(), "full", locale=locale)
+
+
+def _clock(local: datetime, locale: str) -> str:
+    return format_datetime(local, "HH:mm", tzinfo=local.tzinfo, locale=locale)
+
+
+def event_starts(item: Timed) -> str:
+    """When it starts, with the date and the zone's abbreviation."""
+    locale = current_locale()
+    if locale.startswith(ENGLISH):
+        return format_local(item.starts_at, item.timezone)
+    local = to_local(item.starts_at, item.timezone)
+    return f"{_long_date(local, locale)}, {_clock(local, locale)} {zone_abbreviation(local)}"
+
+
+def event_when(item: Timed) -> str:
+    """Start to end, the date written once when both fall on one day."""
+    locale = current_locale()
+    if locale.startswith(ENGLISH):
+        return format_range(item.starts_at, item.ends_at, item.timezone)
+    start, end = to_local(item.starts_at, item.timezone), to_local(item.ends_at, item.timezone)
+    head = f"{_long_date(start, locale)}, {_clock(start, locale)}"
+    if start.date() == end.date() and zone_abbreviation(start) == zone_abbreviation(end):
+        return f"{head}–{_clock(end, locale)} {zone_abbreviation(end)}"
+    return (
+        f"{head} {zone_abbreviation(start)} – {_long_date(end, locale)}, "
+        f"{_clock(end, locale)} {zone_abbreviation(end)}"
+    )
+
+
+def event_format(item: Timed, short: bool = False) -> str:
+    """In person, Online, or Hybrid (short) / Hybrid (in person and online)."""
+    if item.format == "online":
+        return gettext("Online")
+    if item.format == "hybrid":
+        return gettext("Hybrid") if short else gettext("Hybrid (in person and online)")
+    return gettext("In person")
+
+
+def event_place(item: Timed) -> str:
+    """Where it happens, in one line: venue and city, or Online."""
+    if item.format == "online":
+        return gettext("Online")
+    place = ", ".join(p for p in (item.venue, item.city) if p) or gettext("Venue to be announced")
+    if item.format == "hybrid":
+        return gettext("%(place)s and online", place=place)
+    return place
+
+
+def month_year(day: date) -> str:
+    """A day as "<day> <month name> <year>" in English, the locale's long date elsewhere."""
+    locale = current_locale()
+    if locale.startswith(ENGLISH):
+        return f"{day.day} {day.strftime('%B %Y')}"
+    return format_date(day, "long", locale=locale)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        event_starts=event_starts,
+        event_when=event_when,
+        event_format=event_format,
+        event_place=event_place,
+        long_day=month_year,
+    )

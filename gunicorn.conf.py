@@ -1,0 +1,34 @@
+"""gunicorn settings, read by gunicorn from the directory it starts in (the repository root,
+as the README's commands run it).
+
+preload_app: the master builds the app once and forks the workers from it, so the code,
+templates and tables every worker holds are one copy shared by all (copy-on-write), and
+the workers answer as soon as they are forked instead of each importing the app on a
+2-core machine at once. The app opens no connection while it is built (database and Redis
+pools connect on first use, in each worker; campaign.core.database empties a pool a
+forked process inherits).
+
+The garbage collector follows the pattern Python's gc.freeze() documentation gives for
+forking servers: off in the master while the app is built (collections leave freed holes
+in the pages the workers would share, and new objects in a worker fill them, copying the
+pages), frozen before forking (a worker's collections then never write to the master's
+objects) and on again in each worker.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+preload_app = True
+
+gc.disable()  # this file is read before the app is loaded
+
+
+def when_ready(_server: Any) -> None:
+    """The app is loaded and no worker is forked yet."""
+    gc.freeze()
+
+
+def post_fork(_server: Any, _worker: Any) -> None:
+    gc.enable()
