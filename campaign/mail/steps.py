@@ -20,6 +20,7 @@ way; it is sent again when its lease runs out. Nothing else is ever sent twice.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,9 +98,17 @@ def step(
         go, why = False, ""
         if next_id is not None:
             params = {"b_id": next_id, "b_worker": worker, "b_now": now, "v_until": now + lease}
-            go = connection.execute(_MARK, params).rowcount == 1
-            if not go:
-                why = _not_sendable(connection, next_id, worker, now + hold_back)
+            for pause in _BUSY_PAUSES:
+                go = connection.execute(_MARK, params).rowcount == 1
+                if go:
+                    why = ""
+                    break
+                why = _not_sendable(connection, next_id, worker, now, hold_back)
+                if why != _BUSY:
+                    break
+                time.sleep(pause)
+            if why == _BUSY:  # still held by another transaction: it goes later
+                why = _give_back(connection, next_id, worker, now + hold_back)
     return StepResult(recorded, go, why)
 
 
@@ -129,20 +138,48 @@ def _record(connection: Any, outcome: Outcome, worker: str) -> str:
     return "lost"
 
 
-def _not_sendable(connection: Any, row_id: int, worker: str, later: datetime) -> str:
-    """Why a message could not be marked; gives back our claim on it where we hold one."""
+# A row can be locked for a moment by another transaction (our own lease renewal, or a
+# withdrawal about to commit): the mark skips it (SKIP LOCKED) and is tried again after
+# each of these pauses before the message is held back for later.
+_BUSY = "busy"
+_BUSY_PAUSES = (0.01, 0.05, 0.2, 0.0)
+
+
+def _not_sendable(
+    connection: Any, row_id: int, worker: str, now: datetime, hold_back: timedelta
+) -> str:
+    """Why a message could not be marked; gives back our claim on it where it cannot go.
+    'busy': nothing stops it but a lock held by another transaction right now."""
     row = connection.execute(_STATE, {"b_id": row_id}).first()
     if row is None or row.claimed_by != worker:
         return "lost"
     if row.status != STATUS_QUEUED:
         connection.execute(_UNCLAIM, {"b_id": row_id, "b_worker": worker, "v_due": None})
         return "withdrawn"
-    # Another message to the same registrant is on its way: this one goes after it.
+    if connection.execute(_ANOTHER_ON_ITS_WAY, {"b_id": row_id, "b_now": now}).first() is None:
+        return _BUSY
+    return _give_back(connection, row_id, worker, now + hold_back)
+
+
+def _give_back(connection: Any, row_id: int, worker: str, later: datetime) -> str:
+    """Another message to the same registrant is on its way (or the row stays locked):
+    this one goes after it."""
     connection.execute(_UNCLAIM, {"b_id": row_id, "b_worker": worker, "v_due": later})
     return "held_back"
 
 
 _OTHER = OUTBOX.alias("other")
+
+
+def _on_its_way(row: Any) -> tuple[Any, ...]:
+    """Conditions on _OTHER: another message to `row`'s registration is on its way."""
+    return (
+        _OTHER.c.registration_id == row.c.registration_id,
+        _OTHER.c.id != row.c.id,
+        _OTHER.c.sending_at.is_not(None),
+        _OTHER.c.claimed_by.is_not(None),
+        _OTHER.c.lease_until >= bindparam("b_now"),
+    )
 
 
 _MARK = (
@@ -152,13 +189,7 @@ _MARK = (
         OUTBOX.c.claimed_by == bindparam("b_worker"),
         OUTBOX.c.status == STATUS_QUEUED,
         free(LOCKED.c.id == bindparam("b_id")),
-        ~exists().where(
-            _OTHER.c.registration_id == OUTBOX.c.registration_id,
-            _OTHER.c.id != OUTBOX.c.id,
-            _OTHER.c.sending_at.is_not(None),
-            _OTHER.c.claimed_by.is_not(None),
-            _OTHER.c.lease_until >= bindparam("b_now"),
-        ),
+        ~exists().where(*_on_its_way(OUTBOX)),
     )
     .values(sending_at=bindparam("b_now"), lease_until=bindparam("v_until"))
 )
@@ -198,6 +229,9 @@ _RECORD_WITHDRAWN = (
     )
 )
 _STATE = select(OUTBOX.c.status, OUTBOX.c.claimed_by).where(OUTBOX.c.id == bindparam("b_id"))
+_ANOTHER_ON_ITS_WAY = (
+    select(_OTHER.c.id).where(*_on_its_way(OUTBOX), OUTBOX.c.id == bindparam("b_id")).limit(1)
+)
 _UNCLAIM = (
     update(OUTBOX)
     .where(

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
-from campaign.mail import claims, delivery
+from campaign.mail import claims, delivery, steps
 from campaign.mail import policy as mail_policy
 from campaign.mail.backends import SMTPBackend, SMTPSettings
 from campaign.mail.models import OutboxMessage
@@ -230,3 +230,40 @@ def test_the_scheduler_refuses_an_unusable_id_with_a_message(app, runner):
     result = runner.invoke(args=["scheduler"])
     assert result.exit_code == 1
     assert "SCHEDULER_ID must be 1 to 60 letters, digits or . _ @ -" in result.output
+
+
+def locked_for(seconds: float, row_id: int) -> threading.Thread:
+    """Another transaction (as a lease renewal does) holds `row_id` for `seconds`."""
+    locked, engine = threading.Event(), db.engine
+
+    def hold() -> None:
+        with engine.connect() as connection, connection.begin():
+            connection.execute(
+                select(OutboxMessage.id).where(OutboxMessage.id == row_id).with_for_update()
+            )
+            locked.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(5)
+    return thread
+
+
+@pytest.mark.parametrize(("held", "expected"), [(0.03, (True, "")), (2.0, (False, "held_back"))])
+def test_a_row_locked_for_a_moment_is_sent_and_one_kept_locked_waits_its_turn(
+    pg_app, held, expected
+):
+    """The mark skips a row another transaction holds (SKIP LOCKED; SQLite has no row
+    locks). Held for a moment, as by our own lease renewal: it is tried again and goes.
+    Held on: it goes later, rather than the step waiting behind the lock."""
+    with pg_app.app_context():
+        now = utcnow()
+        bulk_outbox(1, now - timedelta(seconds=1))
+        [row_id] = claims.claim("w", now, 10, LEASE)
+        holder = locked_for(held, row_id)
+        with steps.step_connection() as connection:
+            result = steps.step(connection, None, row_id, "w", now, LEASE, timedelta(minutes=1))
+        holder.join()
+        assert (result.go, result.why) == expected
+        db.session.remove()
