@@ -13,9 +13,9 @@ from PIL import Image
 
 from .contrast import MIN_TEXT_CONTRAST, RGB, contrast_ratio, mix, relative_luminance
 from .draw import channel_bounds
-from .plan import Box, Colours, ImageOp, Plan, ShapeOp, TextOp
+from .plan import Box, Colours, ImageOp, Plan, ShapeOp, TextDoesNotFit, TextOp
 from .text.columns import Block, ColumnFit
-from .text.fitting import Align, FittedText
+from .text.fitting import Align, FittedText, TextStyle
 from .text.fonts import BOLD, SEMIBOLD
 from .text.measure import text_width
 from .typescale import Role
@@ -164,6 +164,25 @@ def _logo_image(logo: bytes, max_w: int, max_h: int) -> Image.Image | None:
     return image
 
 
+def _fit_in_row(
+    plan: Plan, field_name: str, text: str, style: TextStyle, width: int, height: int
+) -> FittedText:
+    """One line at the style's largest size, cut short to the width. A script whose line
+    is taller than the row at that size (Arabic on the og card) keeps the size and
+    overhangs the row evenly: its ink is far smaller than its line."""
+    one_size = style.at_size(style.sizes.max)
+    try:
+        return plan.fit(field_name, text, one_size, width, height, truncate=True)
+    except TextDoesNotFit:
+        return plan.fit(field_name, text, one_size, width, 2 * height, truncate=True)
+
+
+def _row_slot(x0: int, x1: int, y0: int, y1: int, fitted: FittedText) -> tuple[int, Box]:
+    """Where a line fitted by _fit_in_row starts (its top) and the slot it is drawn in."""
+    top = y0 + (y1 - y0 - fitted.height) // 2
+    return top, (x0, min(y0, top), x1, max(y1, top + fitted.height))
+
+
 def brand_row(plan: Plan, colours: Colours, box: Box, *, address: str = "") -> None:
     """Logo, campaign name (start) and hashtag, or the card's address, (end) in one row."""
     spec = plan.spec
@@ -190,11 +209,8 @@ def brand_row(plan: Plan, colours: Colours, box: Box, *, address: str = "") -> N
     if end_text:
         limit = (x1 - x0) // 2 if name else x1 - x0
         tag_w = min(limit, text_width(end_text, SEMIBOLD, style.sizes.max) + 2)
-        fitted = plan.fit(
-            end_field, end_text, style.at_size(style.sizes.max), tag_w, height, truncate=True
-        )
-        top = y0 + (height - fitted.height) // 2
-        slot = (x1 - tag_w, y0, x1, y1)
+        fitted = _fit_in_row(plan, end_field, end_text, style, tag_w, height)
+        top, slot = _row_slot(x1 - tag_w, x1, y0, y1, fitted)
         fitted = realign(fitted, "end")
         plan.add_text(
             end_field,
@@ -207,22 +223,15 @@ def brand_row(plan: Plan, colours: Colours, box: Box, *, address: str = "") -> N
         )
     if name:
         width = x1 - x0 - (tag_w + gap if end_text else 0)
-        fitted = plan.fit(
-            start_field,
-            name,
-            style.at_size(style.sizes.max),
-            width,
-            height,
-            truncate=True,
-        )
+        fitted = _fit_in_row(plan, start_field, name, style, width, height)
         fitted = realign(fitted, "left")
-        top = y0 + (height - fitted.height) // 2
+        top, slot = _row_slot(x0, x0 + width, y0, y1, fitted)
         plan.add_text(
             start_field,
             "caption",
             fitted,
             (x0, top),
-            (x0, y0, x0 + width, y1),
+            slot,
             colours.accent if address else colours.text,
             colours.background,
         )

@@ -8,7 +8,7 @@ import random
 
 import pytest
 import segno
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 
@@ -180,6 +180,8 @@ def test_attending_text_never_overflows(
     day=scripted_text(4, 10),
     tagline=scripted_text(20),
 )
+# An Arabic line is taller than the og card's brand row at the caption size (CI, once).
+@example(preset="og", days=5, name="\u0639", day="day", tagline="")
 def test_countdown_text_never_overflows(
     preset: str, days: int, name: str, day: str, tagline: str
 ) -> None:
