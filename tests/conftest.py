@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import weakref
 from collections.abc import Callable, Generator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from campaign import create_app
 from campaign.campaigns.models import Campaign
@@ -121,6 +122,26 @@ def require_postgres() -> str:
             raise
         pytest.skip(f"PostgreSQL not reachable at {url}: {type(exc).__name__}")
     return url
+
+
+# Every engine a test connects with, so that none outlives its test with open connections:
+# a connection left in an unreferenced engine's pool is closed by the garbage collector at
+# any later moment, and psycopg's ResourceWarning then fails whichever test is running.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection: Connection) -> None:
+    _ENGINES.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    """After each test, the pooled connections of every engine it used are closed (an
+    engine still in use opens new ones as it needs them)."""
+    yield
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
