@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from campaign.core import database, errors, security
 from campaign.core.text import render_markdown
 from campaign.core.throttle import OWN_LIMIT_VIEWS
+from campaign.core.timeutil import to_local
 from campaign.core.urls import DatabaseIntConverter
 from campaign.extensions import csrf, db, limiter, login_manager, throttle
 
@@ -170,6 +171,8 @@ def _register_template_helpers(app: Flask) -> None:
     from campaign.campaigns.services import current_campaign
 
     app.jinja_env.filters["markdown"] = render_markdown
+    # An instant as ISO 8601 with its zone's offset, e.g. for assets/js/localtime.js.
+    app.jinja_env.filters["iso_in_zone"] = lambda instant, zone: to_local(instant, zone).isoformat()
     from campaign.campaigns import site_theme
 
     app.jinja_env.globals["site_theme"] = site_theme
