@@ -35,6 +35,7 @@ from campaign.core.urls import page_number
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.access import organizer_event
+from campaign.signups import seats as signup_seats
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 
@@ -109,7 +110,7 @@ def check_in(event: Event, registration_id: int) -> WerkzeugResponse:
     checked = form.is_checking_in
     now = utcnow()
     try:
-        signup_services.set_checked_in(registration, checked, now)
+        signup_seats.set_checked_in(registration, checked, now)
     except signup_services.SignupError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -129,7 +130,7 @@ def promote(event: Event, registration_id: int) -> WerkzeugResponse:
     if not ToggleForm().validate_on_submit():
         abort(400)
     try:
-        signup_services.promote_one(registration, utcnow())
+        signup_seats.promote_one(registration, utcnow())
     except signup_services.SignupError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -234,7 +235,7 @@ def _check_in_by_code(event: Event) -> WerkzeugResponse:
         flash(gettext("%(name)s was already checked in.", name=found.name), "success")
     else:
         try:
-            signup_services.set_checked_in(found, True, now)
+            signup_seats.set_checked_in(found, True, now)
         except signup_services.SignupError as exc:
             db.session.rollback()
             flash(f"{found.name}: {exc}", "error")

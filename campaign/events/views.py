@@ -46,7 +46,7 @@ from campaign.events.models import Event
 from campaign.extensions import client_address, db, throttle
 from campaign.i18n.web import current_locale
 from campaign.signups import guard
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.forms import SignupForm
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def event_page_with_errors(event: Event, form: SignupForm, status: int) -> Respo
 
     Its new form token needs no minimum fill time: the person has filled the form once.
     """
-    counts = signup_services.seat_counts(event.id)
+    counts = signup_seats.seat_counts(event.id)
     token = guard.form_token(guard.form_keys(), event.slug, guard.KIND_CONFIRM)
     body = _render_event_page(
         event,
@@ -207,8 +207,8 @@ def _render_event_page(
         text=translations.localized(event, current_locale()),
         now=now,
         form=form,
-        is_open=signup_services.is_open_for_signup(event, now),
-        seats_left=signup_services.seats_left(event, confirmed),
+        is_open=signup_seats.is_open_for_signup(event, now),
+        seats_left=signup_seats.seats_left(event, confirmed),
         waitlisted=waitlisted,
         confirmed=confirmed,
         host_name=host_name,
