@@ -68,7 +68,7 @@ def on_postgresql(check: Callable[[Flask], None], tmp_path: Path) -> None:
         check(migration_app(url, tmp_path))
 
 
-def _value(column: Column) -> object:  # type: ignore[type-arg]
+def _value(column: Column[Any]) -> object:
     """A value of the column's type, for a required column the test does not care about."""
     kind = column.type.python_type if not isinstance(column.type, JSON) else list
     samples: dict[type, object] = {

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import mmap
 import struct
+
+# A font file's bytes, read whole or mapped into memory.
+FontData = bytes | mmap.mmap
 
 
 class FontFormatError(ValueError):
     """The font file is not an sfnt font with a usable Unicode cmap."""
 
 
-def _cmap_format4(data: bytes, offset: int) -> set[int]:
+def _cmap_format4(data: FontData, offset: int) -> set[int]:
     seg_x2 = struct.unpack_from(">H", data, offset + 6)[0]
     seg_count = seg_x2 // 2
     ends_at = offset + 14
@@ -39,7 +43,7 @@ def _cmap_format4(data: bytes, offset: int) -> set[int]:
     return covered
 
 
-def _cmap_format12(data: bytes, offset: int) -> set[int]:
+def _cmap_format12(data: FontData, offset: int) -> set[int]:
     n_groups = struct.unpack_from(">I", data, offset + 12)[0]
     covered: set[int] = set()
     for g in range(n_groups):
@@ -55,7 +59,7 @@ _CMAP_READERS = {4: _cmap_format4, 12: _cmap_format12}
 _CMAP_PREFERENCE = ((3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0))
 
 
-def read_cmap(data: bytes, index: int = 0) -> frozenset[int]:
+def read_cmap(data: FontData, index: int = 0) -> frozenset[int]:
     """Code points the font maps to a real glyph (not .notdef), from its Unicode cmap.
 
     For a font collection (.ttc), `index` picks the face (table offsets in a collection

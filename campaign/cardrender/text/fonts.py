@@ -190,7 +190,7 @@ def _file_cmap(path: Path, index: int) -> frozenset[int]:
     """read_cmap over a font file mapped into memory: only the pages of its header and
     cmap are read, where reading the file whole kept megabytes of heap in every worker."""
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return read_cmap(data, index)  # type: ignore[arg-type]
+        return read_cmap(data, index)
 
 
 def cjk_face(text: str) -> str:
