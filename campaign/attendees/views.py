@@ -125,7 +125,7 @@ def check_in(event: Event, registration_id: int) -> WerkzeugResponse:
     registration = _registration_or_404(event, registration_id)
     now = utcnow()
     checked = check_in_from_form(
-        lambda checked: signup_seats.set_checked_in(registration, checked, now)
+        lambda arrived: signup_seats.set_checked_in(registration, arrived, now)
     )
     warning = services.check_in_warning(event, now) if checked else None
     if warning:

@@ -224,7 +224,7 @@ def check_in(token: str, registration_id: int) -> WerkzeugResponse:
     if registration is None:
         abort(make_response(render_template("hosting/invalid.html"), 404))
     now = utcnow()
-    check_in_from_form(lambda checked: hosted.host_check_in(proposal, registration, checked, now))
+    check_in_from_form(lambda arrived: hosted.host_check_in(proposal, registration, arrived, now))
     return redirect(url_for("hosting.attendees", token=token, **list_args(request.args)), 303)
 
 
