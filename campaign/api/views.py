@@ -2,7 +2,7 @@
 
 Every answer may be read by a page on any origin (CORS for GET), carries an ETag and is
 answered 304 when the client already has it. A body is built once per state of the
-campaign's events (campaign.events.public.listing_state, one query) and kept in memory.
+campaign's events (campaign.events.cache_keys.listing_state, one query) and kept in memory.
 That state itself is read at most once a second per process (STATE_SECONDS): a busy
 partner page then costs no query at all, and a change shows within a second (clients may
 keep an answer for MAX_AGE_SECONDS anyway).
@@ -24,7 +24,7 @@ from campaign.campaigns.services import request_campaign
 from campaign.core.cache import app_cache
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
-from campaign.events import public
+from campaign.events import cache_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -63,20 +63,20 @@ def _event_url(slug: str) -> str:
     return absolute_url("events.detail", slug=slug)
 
 
-def _listing_state() -> public.ListingState | None:
-    """public.listing_state, read again once STATE_SECONDS have passed (0: every time)."""
+def _listing_state() -> cache_keys.ListingState | None:
+    """cache_keys.listing_state, read again once STATE_SECONDS have passed (0: every time)."""
     if STATE_SECONDS <= 0:
-        return public.listing_state(utcnow())
+        return cache_keys.listing_state(utcnow())
     bucket = int(_clock() // STATE_SECONDS)
     store = app_cache("api-state", 1)
     found, state = store.lookup("state", bucket)
     if not found:
-        state = public.listing_state(utcnow())
+        state = cache_keys.listing_state(utcnow())
         store.put("state", bucket, state)
     return state
 
 
-def _version(slot: tuple[Any, ...], state: public.ListingState) -> str:
+def _version(slot: tuple[Any, ...], state: cache_keys.ListingState) -> str:
     """The ETag of slot's body in this state of the campaign's events."""
     return hashlib.blake2b(repr((slot, state.key)).encode(), digest_size=16).hexdigest()
 

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from campaign.core.database import write_transaction
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
+from campaign.signups import seats, tokens
 from campaign.signups import services as signups
-from campaign.signups import tokens
 from campaign.signups.models import STATUS_CONFIRMED, Registration
 
 _ALPHABET = tokens.CHECK_IN_ALPHABET
@@ -89,7 +89,7 @@ def add_walk_in(event: Event, name: str, email: str, now: datetime, secret_key: 
     """
     cleaned_name, cleaned_email = _clean(name, email)
     write_transaction()
-    locked = signups.lock_event(event.id)
+    locked = seats.lock_event(event.id)
     if locked is None or locked.status != STATUS_PUBLISHED:
         raise WalkInError("Only a published event takes walk-ins.")
     existing = None
@@ -101,7 +101,7 @@ def add_walk_in(event: Event, name: str, email: str, now: datetime, secret_key: 
                 Registration.status != "cancelled",
             )
         )
-    confirmed = signups.seat_counts(locked.id)[STATUS_CONFIRMED]
+    confirmed = seats.seat_counts(locked.id)[STATUS_CONFIRMED]
     if existing is not None:
         over = existing.status != STATUS_CONFIRMED and _full(locked, confirmed)
         if existing.status != STATUS_CONFIRMED:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField
@@ -10,6 +13,14 @@ from wtforms.validators import InputRequired
 from campaign.core.forms import ToggleForm
 
 SEARCH_MAX = 100
+# The query arguments that say which part of the list is shown, kept across a POST.
+LIST_ARGS = ("q", "status", "page")
+
+
+def list_args(args: Mapping[str, str]) -> dict[str, Any]:
+    """The list's search, status filter and page from a query string, to go back to the
+    same part of the list after a button's POST."""
+    return {k: v for k, v in args.items() if k in LIST_ARGS}
 
 
 class AttendeeFilterForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -27,6 +27,7 @@ from campaign.attendees.forms import (
     CheckInCodeForm,
     CheckInForm,
     WalkInForm,
+    list_args,
 )
 from campaign.core.forms import ToggleForm, bind_errors
 from campaign.core.timeutil import format_local, utcnow
@@ -35,6 +36,7 @@ from campaign.core.urls import page_number
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.access import organizer_event
+from campaign.signups import seats as signup_seats
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 
@@ -94,8 +96,26 @@ def export_csv(event: Event) -> Response:
 
 def _back(event: Event) -> WerkzeugResponse:
     """Back to the attendee list, with its search, filter and page."""
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("q", "status", "page")}
-    return redirect(url_for("attendees.index", event_id=event.id, **args), 303)
+    return redirect(url_for("attendees.index", event_id=event.id, **list_args(request.args)), 303)
+
+
+def check_in_from_form(check_in: Callable[[bool], None]) -> bool | None:
+    """The check-in button's POST, on the organizer's list and the host's alike: 400 for a
+    form that does not validate, else `check_in(True)` to mark the person as arrived or
+    `check_in(False)` to undo it, committed; a refusal (SignupError) is rolled back and
+    shown. Returns whether it was a check-in, or None when it was refused."""
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        abort(400)
+    checked = form.is_checking_in
+    try:
+        check_in(checked)
+    except signup_services.SignupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return None
+    db.session.commit()
+    return checked
 
 
 @bp.post("/<int:registration_id>/check-in")
@@ -103,21 +123,13 @@ def _back(event: Event) -> WerkzeugResponse:
 def check_in(event: Event, registration_id: int) -> WerkzeugResponse:
     """Mark a confirmed attendee as arrived, or undo it (a POST button)."""
     registration = _registration_or_404(event, registration_id)
-    form = CheckInForm()
-    if not form.validate_on_submit():
-        abort(400)
-    checked = form.is_checking_in
     now = utcnow()
-    try:
-        signup_services.set_checked_in(registration, checked, now)
-    except signup_services.SignupError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        warning = services.check_in_warning(event, now) if checked else None
-        if warning:
-            flash(warning, "warning")
+    checked = check_in_from_form(
+        lambda arrived: signup_seats.set_checked_in(registration, arrived, now)
+    )
+    warning = services.check_in_warning(event, now) if checked else None
+    if warning:
+        flash(warning, "warning")
     return _back(event)
 
 
@@ -129,7 +141,7 @@ def promote(event: Event, registration_id: int) -> WerkzeugResponse:
     if not ToggleForm().validate_on_submit():
         abort(400)
     try:
-        signup_services.promote_one(registration, utcnow())
+        signup_seats.promote_one(registration, utcnow())
     except signup_services.SignupError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -234,7 +246,7 @@ def _check_in_by_code(event: Event) -> WerkzeugResponse:
         flash(gettext("%(name)s was already checked in.", name=found.name), "success")
     else:
         try:
-            signup_services.set_checked_in(found, True, now)
+            signup_seats.set_checked_in(found, True, now)
         except signup_services.SignupError as exc:
             db.session.rollback()
             flash(f"{found.name}: {exc}", "error")

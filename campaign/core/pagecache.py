@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request, session
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Text, cast, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
@@ -78,6 +78,13 @@ def columns_state(entity: Any, values: Sequence[Any]) -> tuple[Any, ...] | None:
     if all(value is None for value in values):
         return None
     return (info.mapper.class_.__name__, *values)
+
+
+def row_text(entity: Any) -> Any:
+    """An entity's whole row as text (PostgreSQL renders a row value as (col, col, ...)),
+    for the server to digest a page's state into one string."""
+    selectable: Any = inspect(entity).selectable
+    return cast(selectable.table_valued(), Text)
 
 
 def _digest(parts: Iterable[Any]) -> str:

@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
 
     serving.init_app(app)  # stored public cards answered before the request cycle
     from campaign.core import compression, pagecache
-    from campaign.events.public import CACHED_ROUTES
+    from campaign.events.cache_keys import CACHED_ROUTES
 
     compression.init_app(app)  # HTML, CSS and JS compressed by the app itself
     pagecache.init_app(app, CACHED_ROUTES)  # stored public pages, before the request cycle

@@ -34,7 +34,7 @@ from campaign.extensions import db
 from campaign.i18n.web import current_locale
 from campaign.organizers.access import organizer_event, organizers_only
 from campaign.signups import guard
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.forms import SignupForm
 
 manage_bp = Blueprint("events_manage", __name__, url_prefix="/manage/events")
@@ -91,11 +91,11 @@ def _save_form(form: EventForm, event: Event | None) -> Event | None:
             event = services.create_event(_campaign_id(), current_user, data)
             message = gettext("Draft saved. Publish it when it is ready.")
         else:
-            signup_services.lock_event(event.id)
+            signup_seats.lock_event(event.id)
             before = services.schedule_and_place(event)
             changed = services.update_event(event, data)
             changes = services.describe_changes(before, services.schedule_and_place(event))
-            signup_services.on_event_updated(event, changed, utcnow(), changes)
+            signup_seats.on_event_updated(event, changed, utcnow(), changes)
             message = gettext("Saved.")
             if changed and event.published_at is not None:
                 message = gettext("Saved. The time or place changed: calendar entries are updated.")
@@ -142,7 +142,7 @@ def preview(event: Event) -> str:
     """The public page of an event as visitors will see it once published (drafts too),
     for its organizers only."""
     now = utcnow()
-    counts = signup_services.seat_counts(event.id)
+    counts = signup_seats.seat_counts(event.id)
     if not event.is_published:
         flash(
             gettext(
@@ -161,7 +161,7 @@ def preview(event: Event) -> str:
         now=now,
         form=form,
         is_open=not event.is_cancelled and event.starts_at > now,
-        seats_left=signup_services.seats_left(event, counts["confirmed"]),
+        seats_left=signup_seats.seats_left(event, counts["confirmed"]),
         waitlisted=counts["waitlisted"],
         confirmed=counts["confirmed"],
         event_url=event_url,
@@ -229,9 +229,9 @@ def _action(event: Event, action: str) -> Response:
             services.unpublish(event)
             message = gettext("Unpublished: the event is a draft again.")
         elif action == "cancel":
-            signup_services.lock_event(event.id)
+            signup_seats.lock_event(event.id)
             services.cancel(event, utcnow())
-            signup_services.on_event_cancelled(event, utcnow())
+            signup_seats.on_event_cancelled(event, utcnow())
             message = gettext("Cancelled. Registrants are being emailed; the public page says so.")
         else:
             copy = services.clone(event, current_user)

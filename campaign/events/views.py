@@ -32,8 +32,10 @@ from campaign.core.throttle import Check, Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url, page_number
 from campaign.events import (
+    cache_keys,
     calendar,
     contact,
+    event_page,
     eventmap,
     listing,
     public,
@@ -44,7 +46,7 @@ from campaign.events.models import Event
 from campaign.extensions import client_address, db, throttle
 from campaign.i18n.web import current_locale
 from campaign.signups import guard
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.forms import SignupForm
 
 log = logging.getLogger(__name__)
@@ -69,11 +71,11 @@ def index() -> Response:
     kept only if the rows it shows were read in that state.
     """
     now = utcnow()
-    state = public.listing_state(now)
+    state = cache_keys.listing_state(now)
     if state is None:
         abort(404)
     dates = listing.DateFilter()
-    if public.asks_for_dates(request.args):
+    if cache_keys.asks_for_dates(request.args):
         campaign = request_campaign()
         if campaign is None:
             abort(404)
@@ -86,10 +88,10 @@ def index() -> Response:
             campaign.day,
             campaign.timezone,
         )
-    filters = public.listing_filters(request.args, dates)
+    filters = cache_keys.listing_filters(request.args, dates)
     page = page_number()
     per_page = current_app.config["EVENTS_PER_PAGE"]
-    slot = public.listing_slot(filters, dates, page, per_page)
+    slot = cache_keys.listing_slot(filters, dates, page, per_page)
     consistent = False
 
     def render() -> str:
@@ -114,7 +116,7 @@ def index() -> Response:
             lambda slug: url_for("events.detail", slug=slug),
         )
         # Read last: nothing the page shows changed while it was being read.
-        consistent = public.listing_state(now) == state
+        consistent = cache_keys.listing_state(now) == state
         return render_template(
             "events/index.html",
             event_map=event_map,
@@ -141,21 +143,21 @@ def detail(slug: str) -> Response:
     on a miss are the ORM objects loaded and the page rendered, and that copy is kept only
     if they were read in the same state (a registration may land between the two reads).
     """
-    state = public.public_page_state(slug)
+    state = event_page.public_page_state(slug)
     if state is None:
         abort(404)
     now = utcnow()
-    ref = public.event_page_ref(request.args)
+    ref = cache_keys.event_page_ref(request.args)
     started = guard.form_token(guard.form_keys(), slug)
     consistent = False
 
     def render() -> str:
         nonlocal consistent
-        page = public.public_page(slug)
+        page = event_page.public_page(slug)
         if page is None:  # deleted or unpublished a moment ago
             abort(404)
         # Read again last: nothing the page shows changed while it was being read.
-        consistent = public.public_page_state(slug) == state
+        consistent = event_page.public_page_state(slug) == state
         g.campaign = page.campaign  # the layout's campaign: already loaded
         form = SignupForm(formdata=None)
         form.ref.data = ref
@@ -163,7 +165,7 @@ def detail(slug: str) -> Response:
             page.event, form, page.confirmed, page.waitlisted, now, started, page.host_name
         )
 
-    key = public.event_page_version(state, now)
+    key = cache_keys.event_page_version(state, now)
     holes = {"started": lambda: started}
     return cached_response((state.event_id, ref), key, holes, render, keep=lambda: consistent)
 
@@ -173,7 +175,7 @@ def event_page_with_errors(event: Event, form: SignupForm, status: int) -> Respo
 
     Its new form token needs no minimum fill time: the person has filled the form once.
     """
-    counts = signup_services.seat_counts(event.id)
+    counts = signup_seats.seat_counts(event.id)
     token = guard.form_token(guard.form_keys(), event.slug, guard.KIND_CONFIRM)
     body = _render_event_page(
         event,
@@ -205,8 +207,8 @@ def _render_event_page(
         text=translations.localized(event, current_locale()),
         now=now,
         form=form,
-        is_open=signup_services.is_open_for_signup(event, now),
-        seats_left=signup_services.seats_left(event, confirmed),
+        is_open=signup_seats.is_open_for_signup(event, now),
+        seats_left=signup_seats.seats_left(event, confirmed),
         waitlisted=waitlisted,
         confirmed=confirmed,
         host_name=host_name,

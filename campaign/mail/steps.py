@@ -182,11 +182,12 @@ def _on_its_way(row: Any) -> tuple[Any, ...]:
     )
 
 
+# Our claim on the row a statement is about (every write below checks it).
+_OURS = (OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.claimed_by == bindparam("b_worker"))
 _MARK = (
     update(OUTBOX)
     .where(
-        OUTBOX.c.id == bindparam("b_id"),
-        OUTBOX.c.claimed_by == bindparam("b_worker"),
+        *_OURS,
         OUTBOX.c.status == STATUS_QUEUED,
         free(LOCKED.c.id == bindparam("b_id")),
         ~exists().where(*_on_its_way(OUTBOX)),
@@ -194,39 +195,36 @@ _MARK = (
     .values(sending_at=bindparam("b_now"), lease_until=bindparam("v_until"))
 )
 _DONE = {"claimed_by": None, "lease_until": None, "sending_at": None}
-_RECORD_QUEUED = (
-    update(OUTBOX)
-    .where(
-        OUTBOX.c.id == bindparam("b_id"),
-        OUTBOX.c.claimed_by == bindparam("b_worker"),
-        OUTBOX.c.status == STATUS_QUEUED,
+
+
+def _recording(status_was: str, **values: Any) -> Any:
+    """The UPDATE that records an outcome on our claimed row while its status is still
+    `status_was`: the new status, the attempts charged, when it was sent, our claim
+    released, and `values` (what differs between a queued and a withdrawn row)."""
+    return (
+        update(OUTBOX)
+        .where(*_OURS, OUTBOX.c.status == status_was)
+        .values(
+            status=bindparam("v_status"),
+            attempts=OUTBOX.c.attempts + bindparam("v_charge", type_=Integer),
+            sent_at=func.coalesce(bindparam("v_sent_at", type_=UTCDateTime()), OUTBOX.c.sent_at),
+            **values,
+            **_DONE,
+        )
     )
-    .values(
-        status=bindparam("v_status"),
-        attempts=OUTBOX.c.attempts + bindparam("v_charge", type_=Integer),
-        last_error=bindparam("v_error", type_=Text),
-        next_attempt_at=func.coalesce(
-            bindparam("v_retry_at", type_=UTCDateTime()), OUTBOX.c.next_attempt_at
-        ),
-        sent_at=func.coalesce(bindparam("v_sent_at", type_=UTCDateTime()), OUTBOX.c.sent_at),
-        **_DONE,
-    )
+
+
+_RECORD_QUEUED = _recording(
+    STATUS_QUEUED,
+    last_error=bindparam("v_error", type_=Text),
+    next_attempt_at=func.coalesce(
+        bindparam("v_retry_at", type_=UTCDateTime()), OUTBOX.c.next_attempt_at
+    ),
 )
-_RECORD_WITHDRAWN = (
-    update(OUTBOX)
-    .where(
-        OUTBOX.c.id == bindparam("b_id"),
-        OUTBOX.c.claimed_by == bindparam("b_worker"),
-        OUTBOX.c.status == STATUS_CANCELLED,
-    )
-    .values(
-        status=bindparam("v_status"),
-        attempts=OUTBOX.c.attempts + bindparam("v_charge", type_=Integer),
-        last_error=func.coalesce(OUTBOX.c.last_error, "withdrawn", type_=Text)
-        + bindparam("v_note", type_=Text),
-        sent_at=func.coalesce(bindparam("v_sent_at", type_=UTCDateTime()), OUTBOX.c.sent_at),
-        **_DONE,
-    )
+_RECORD_WITHDRAWN = _recording(
+    STATUS_CANCELLED,
+    last_error=func.coalesce(OUTBOX.c.last_error, "withdrawn", type_=Text)
+    + bindparam("v_note", type_=Text),
 )
 _STATE = select(OUTBOX.c.status, OUTBOX.c.claimed_by).where(OUTBOX.c.id == bindparam("b_id"))
 _ANOTHER_ON_ITS_WAY = (
@@ -234,11 +232,7 @@ _ANOTHER_ON_ITS_WAY = (
 )
 _UNCLAIM = (
     update(OUTBOX)
-    .where(
-        OUTBOX.c.id == bindparam("b_id"),
-        OUTBOX.c.claimed_by == bindparam("b_worker"),
-        free(LOCKED.c.id == bindparam("b_id")),
-    )
+    .where(*_OURS, free(LOCKED.c.id == bindparam("b_id")))
     .values(
         claimed_by=None,
         lease_until=None,

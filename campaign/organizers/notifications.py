@@ -165,7 +165,7 @@ def _queue_digest(organizer: Organizer, since: datetime, until: datetime) -> Non
 
 
 def _figures(event: Event) -> dict[str, int]:
-    from campaign.signups.services import seat_counts
+    from campaign.signups.seats import seat_counts
 
     return seat_counts(event.id)
 

@@ -17,7 +17,7 @@ from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
 from campaign.reminders.models import Broadcast
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import STATUS_CONFIRMED, Registration
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def enqueue_due_reminders(now: datetime, policy: ReminderPolicy = ReminderPolicy
     report = TickReport()
     horizon = timedelta(minutes=OFFSET_MAX) + policy.grace_long
     for event_id in _candidate_events(now, horizon):
-        event = signup_services.lock_event(event_id)  # one scheduler per event at a time
+        event = signup_seats.lock_event(event_id)  # one scheduler per event at a time
         if event is None or event.status != STATUS_PUBLISHED or not event.is_reminders_enabled:
             db.session.rollback()
             continue
@@ -188,7 +188,7 @@ def enqueue_thank_yous(now: datetime, policy: ReminderPolicy = ReminderPolicy())
     )
     total = 0
     for event_id in event_ids:
-        event = signup_services.lock_event(event_id)
+        event = signup_seats.lock_event(event_id)
         if event is None:
             db.session.rollback()
             continue
@@ -320,7 +320,7 @@ def send_broadcast(
     from campaign.reminders.broadcasts import AUDIENCE_STATUSES, clean_message
 
     subject, body = clean_message(audience, subject, body)
-    locked = signup_services.lock_event(event.id)
+    locked = signup_seats.lock_event(event.id)
     if locked is None:
         raise ValueError("The event no longer exists.")
     recipients = list(

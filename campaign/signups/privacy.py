@@ -15,7 +15,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.mail import services as mail
 from campaign.signups.models import Registration
-from campaign.signups.services import cancel
+from campaign.signups.seats import cancel
 from campaign.signups.tokens import new_referral_code
 
 log = logging.getLogger(__name__)

@@ -2,65 +2,30 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, inspect
 
-from campaign import create_app
 from campaign.extensions import NAMING_CONVENTION, db
-from tests.conftest import require_postgres
+from tests.support.migrations import (  # noqa: F401 (keep_logging: an autouse fixture)
+    STAMP,
+    insert_row,
+    keep_logging,
+    migration_app,
+    on_postgresql,
+    on_sqlite,
+)
 
 BASE_TABLES = {"campaigns", "organizers", "events", "login_sessions"}
 
 # migrations/env.py is Flask-Migrate's stock template, which calls db.get_engine() first;
 # Flask-SQLAlchemy 3.1 deprecates that. Tolerate exactly that warning, nothing else.
 pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
-
-
-@pytest.fixture(autouse=True)
-def keep_logging() -> Iterator[None]:
-    """migrations/env.py calls logging.fileConfig, which disables every existing logger and
-    replaces the root handlers; put everything back so later tests still see log records."""
-    root = logging.getLogger()
-    saved_root = (root.level, list(root.handlers))
-    saved: dict[str, tuple[Any, ...]] = {}
-    for name, logger in list(logging.Logger.manager.loggerDict.items()):
-        if isinstance(logger, logging.Logger):
-            saved[name] = (logger.disabled, logger.level, list(logger.handlers), logger.propagate)
-    yield
-    root.setLevel(saved_root[0])
-    root.handlers[:] = saved_root[1]
-    for name, logger in list(logging.Logger.manager.loggerDict.items()):
-        if not isinstance(logger, logging.Logger):
-            continue
-        if name in saved:
-            logger.disabled, level, handlers, logger.propagate = saved[name]
-            logger.setLevel(level)
-            logger.handlers[:] = handlers
-        else:
-            logger.disabled = False
-
-
-def _app(url: str, tmp_path: Path) -> Flask:
-    return create_app(
-        {
-            "ENV": "testing",
-            "SECRET_KEY": "migration-test",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-        }
-    )
 
 
 def _check_constraint_names(table_names: set[str]) -> None:
@@ -127,13 +92,13 @@ def _upgrade_check_downgrade(app: Flask) -> None:
 
 def test_migrations_on_fresh_sqlite(tmp_path):
     path = tmp_path / "fresh.sqlite3"
-    app = _app("sqlite:///" + str(path), tmp_path)
+    app = migration_app("sqlite:///" + str(path), tmp_path)
     _upgrade_check_downgrade(app)
     assert path.exists()
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path):
-    app = _app("sqlite:///" + str(tmp_path / "wal.sqlite3"), tmp_path)
+    app = migration_app("sqlite:///" + str(tmp_path / "wal.sqlite3"), tmp_path)
     with app.app_context():
         upgrade()
         with db.engine.connect() as first, db.engine.connect() as second:
@@ -147,21 +112,28 @@ def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path):
 
 
 def test_migrations_on_fresh_postgresql(tmp_path):
-    server = make_url(require_postgres())
-    name = f"campaign_migrations_{uuid.uuid4().hex[:12]}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        app = _app(url, tmp_path)
+    def check(app: Flask) -> None:
         _upgrade_check_downgrade(app)
         with app.app_context():
             assert db.engine.dialect.name == "postgresql"
             db.engine.dispose()
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    on_postgresql(check, tmp_path)
+
+
+def _seed_pair(conn: Connection, myth: str, fact: str, with_revision: bool = False) -> None:
+    """Campaign 1 and its myth/fact pair 7 (and the pair's approved revision 3), as the
+    schema stands at the revision the test upgraded to."""
+    insert_row(conn, "campaigns", id=1, slug="c", name="C", day=STAMP.date(), timezone="UTC",
+               tagline="", hashtag="", disclaimer="d", about="", contact_email="",
+               is_active=True, created_at=STAMP, updated_at=STAMP)  # fmt: skip
+    insert_row(conn, "fact_cards", id=7, campaign_id=1, position=1, slug="s", myth=myth,
+               fact=fact, source_title="T", source_quote="q", is_approved=True,
+               created_at=STAMP, updated_at=STAMP)  # fmt: skip
+    if with_revision:
+        insert_row(conn, "fact_revisions", id=3, fact_card_id=7, myth="M2", fact="F2",
+                   source_title="T", source_quote="q", status="approved",
+                   proposed_at=STAMP)  # fmt: skip
 
 
 def _tie_cards_check(app: Flask) -> None:
@@ -173,22 +145,7 @@ def _tie_cards_check(app: Flask) -> None:
         spec = '{"myth": "M1", "fact": "F1", "source_title": "T"}'
         other = '{"myth": "M2", "fact": "F2", "source_title": "T"}'
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO campaigns (id, slug, name, day, timezone, tagline, hashtag,"
-                    " disclaimer, about, contact_email, is_active, created_at, updated_at)"
-                    " VALUES (1, 'c', 'C', '2030-01-01', 'UTC', '', '', 'd', '', '', true,"
-                    " '2030-01-01 00:00:00', '2030-01-01 00:00:00')"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO fact_cards (id, campaign_id, position, slug, myth, fact,"
-                    " source_title, source_quote, is_approved, created_at, updated_at)"
-                    " VALUES (7, 1, 1, 's', 'M1', 'F1', 'T', 'q', true,"
-                    " '2030-01-01 00:00:00', '2030-01-01 00:00:00')"
-                )
-            )
+            _seed_pair(conn, "M1", "F1")
             for key, kind, value in (
                 ("a" * 32, "myth_fact", spec),
                 ("b" * 32, "myth_fact", other),
@@ -212,21 +169,11 @@ def _tie_cards_check(app: Flask) -> None:
 
 
 def test_revisions_migration_ties_cards_to_pairs_on_sqlite(tmp_path):
-    _tie_cards_check(_app("sqlite:///" + str(tmp_path / "tie.sqlite3"), tmp_path))
+    on_sqlite(_tie_cards_check, tmp_path, "tie.sqlite3")
 
 
 def test_revisions_migration_ties_cards_to_pairs_on_postgresql(tmp_path):
-    server = make_url(require_postgres())
-    name = f"campaign_migrations_{uuid.uuid4().hex[:12]}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        _tie_cards_check(_app(url, tmp_path))
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_postgresql(_tie_cards_check, tmp_path)
 
 
 def test_sources_migration_keeps_revisions_and_card_owners_on_sqlite(tmp_path):
@@ -234,39 +181,18 @@ def test_sources_migration_keeps_revisions_and_card_owners_on_sqlite(tmp_path):
     the downgrades of 0008-0010 never copy campaigns, which would delete them)."""
     from sqlalchemy import text
 
-    app = _app("sqlite:///" + str(tmp_path / "sources.sqlite3"), tmp_path)
+    app = migration_app("sqlite:///" + str(tmp_path / "sources.sqlite3"), tmp_path)
     with app.app_context():
         upgrade(revision="0007_mail")
-        stamp = "'2030-01-01 00:00:00'"
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO campaigns (id, slug, name, day, timezone, tagline, hashtag,"
-                    " disclaimer, about, contact_email, is_active, created_at, updated_at)"
-                    f" VALUES (1, 'c', 'C', '2030-01-01', 'UTC', '', '', 'd', '', '', true,"
-                    f" {stamp}, {stamp})"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO fact_cards (id, campaign_id, position, slug, myth, fact,"
-                    " source_title, source_quote, is_approved, created_at, updated_at)"
-                    f" VALUES (7, 1, 1, 's', 'M', 'F', 'T', 'q', true, {stamp}, {stamp})"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO fact_revisions (id, fact_card_id, myth, fact, source_title,"
-                    " source_quote, status, proposed_at)"
-                    f" VALUES (3, 7, 'M2', 'F2', 'T', 'q', 'approved', {stamp})"
-                )
-            )
+            _seed_pair(conn, "M", "F", with_revision=True)
             conn.execute(
                 text(
                     "INSERT INTO card_renders (key, kind, preset, spec, fact_card_id,"
-                    f" created_at, referenced_at) VALUES ('{'a' * 32}', 'myth_fact', 'og',"
-                    f" '{{}}', 7, {stamp}, {stamp})"
-                )
+                    " created_at, referenced_at) VALUES (:key, 'myth_fact', 'og', '{}', 7,"
+                    " '2030-01-01 00:00:00', '2030-01-01 00:00:00')"
+                ),
+                {"key": "a" * 32},
             )
 
         def rows() -> tuple[list[Any], ...]:
@@ -296,30 +222,8 @@ def _reasons_check(app: Flask) -> None:
 
     with app.app_context():
         upgrade(revision="0014_event_coordinates")
-        stamp = "'2030-01-01 00:00:00'"
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO campaigns (id, slug, name, day, timezone, tagline, hashtag,"
-                    " disclaimer, about, contact_email, is_active, created_at, updated_at)"
-                    f" VALUES (1, 'c', 'C', '2030-01-01', 'UTC', '', '', 'd', '', '', true,"
-                    f" {stamp}, {stamp})"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO fact_cards (id, campaign_id, position, slug, myth, fact,"
-                    " source_title, source_quote, is_approved, created_at, updated_at)"
-                    f" VALUES (7, 1, 1, 's', 'M', 'F', 'T', 'q', true, {stamp}, {stamp})"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO fact_revisions (id, fact_card_id, myth, fact, source_title,"
-                    " source_quote, status, proposed_at)"
-                    f" VALUES (3, 7, 'M2', 'F2', 'T', 'q', 'approved', {stamp})"
-                )
-            )
+            _seed_pair(conn, "M", "F", with_revision=True)
         upgrade(revision="0015_fact_reasons")
         with db.engine.begin() as conn:
             found = (
@@ -344,18 +248,8 @@ def _reasons_check(app: Flask) -> None:
 
 
 def test_reasons_migration_up_and_down_on_sqlite(tmp_path):
-    _reasons_check(_app("sqlite:///" + str(tmp_path / "reasons.sqlite3"), tmp_path))
+    on_sqlite(_reasons_check, tmp_path, "reasons.sqlite3")
 
 
 def test_reasons_migration_up_and_down_on_postgresql(tmp_path):
-    server = make_url(require_postgres())
-    name = f"campaign_migrations_{uuid.uuid4().hex[:12]}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        _reasons_check(_app(url, tmp_path))
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_postgresql(_reasons_check, tmp_path)

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from campaign.cardrender.text import fonts
+from campaign.cardrender.text.cmap import FontFormatError, read_cmap
 from campaign.cardrender.text.fonts import (
     FONT_DIR,
     FONTS,
-    FontFormatError,
     family_coverage,
     font_digest,
     font_files,
@@ -19,7 +19,6 @@ from campaign.cardrender.text.fonts import (
     missing_characters,
     raqm_available,
     raqm_status_message,
-    read_cmap,
 )
 
 

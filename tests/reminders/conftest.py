@@ -33,6 +33,7 @@ from campaign.extensions import db
 from campaign.mail import jobs as mail_jobs
 from campaign.mail.models import STATUS_CANCELLED, OutboxMessage
 from campaign.reminders import jobs as reminder_jobs
+from campaign.signups import seats as signup_seats
 from campaign.signups import services as signup_services
 from campaign.signups.models import Registration
 from tests.conftest import REPO_ROOT, require_postgres
@@ -215,7 +216,7 @@ def _skipped(row: OutboxMessage) -> bool:
 
 def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:
     """The organizer moves the event (same length); returns the change notices queued."""
-    event = signup_services.lock_event(event_id)
+    event = signup_seats.lock_event(event_id)
     assert event is not None
     length = event.ends_at - event.starts_at
     tz = event.timezone
@@ -238,16 +239,16 @@ def reschedule(event_id: int, new_start: datetime, now: datetime) -> int:
         accessibility_notes=event.accessibility_notes,
     )
     changed = event_services.update_event(event, data)
-    notices = signup_services.on_event_updated(event, changed, now)
+    notices = signup_seats.on_event_updated(event, changed, now)
     db.session.commit()
     return notices
 
 
 def cancel_event(event_id: int, now: datetime) -> None:
-    event = signup_services.lock_event(event_id)
+    event = signup_seats.lock_event(event_id)
     assert event is not None
     event_services.cancel(event, now)
-    signup_services.on_event_cancelled(event, now)
+    signup_seats.on_event_cancelled(event, now)
     db.session.commit()
 
 

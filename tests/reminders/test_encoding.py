@@ -17,7 +17,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.mail.mime import Outgoing, _text_part, build_message
 from campaign.reminders import services as reminder_services
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 from tests.reminders.conftest import (
     base_time,
@@ -94,10 +94,10 @@ def test_every_kind_of_mail_with_user_text_stays_within_the_line_limit(
     deliver(start - 10 * DAY)
     registration = db.session.get(Registration, first)
     assert registration is not None
-    signup_services.cancel(registration, start - 9 * DAY)  # Vera is promoted
+    signup_seats.cancel(registration, start - 9 * DAY)  # Vera is promoted
     db.session.commit()
     tick(start - 7 * DAY)
-    locked = signup_services.lock_event(event.id)
+    locked = signup_seats.lock_event(event.id)
     assert locked is not None
     for script in ("cyrillic", "chinese", "latin"):
         reminder_services.send_broadcast(

@@ -16,7 +16,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.reminders import services as reminder_services
 from campaign.signups import privacy
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.reminders.conftest import (
@@ -55,7 +55,7 @@ def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
     ann = register(event, "ann@example.org", start - 10 * DAY, name="Ann Lee")
     ben = register(event, "ben@example.org", start - 10 * DAY, name="Ben Ode")
     tick(start - 7 * DAY)
-    signup_services.lock_event(event.id)
+    signup_seats.lock_event(event.id)
     reminder_services.send_broadcast(
         db.session.get(Event, event.id),  # type: ignore[arg-type]
         organizer.id, "confirmed", "Bring water", "It will be warm.", start - 6 * DAY,
@@ -63,7 +63,7 @@ def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
     db.session.commit()
     registration = db.session.get(Registration, ben)
     assert registration is not None
-    signup_services.cancel(registration, start - 5 * DAY)
+    signup_seats.cancel(registration, start - 5 * DAY)
     db.session.commit()
     reschedule(event.id, start + HOUR, start - 4 * DAY)
     assert tick(start + 3 * HOUR + 2 * HOUR)["thank_yous"] == 1

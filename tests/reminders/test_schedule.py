@@ -15,7 +15,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.reminders import services as reminder_services
 from campaign.signups import privacy
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.reminders.conftest import (
@@ -212,7 +212,7 @@ def test_nobody_gets_a_reminder_who_should_not(app, smtp, event_at):
     dan = register(event, "dan@example.org", start - 10 * DAY)
     registration = db.session.get(Registration, ben)
     assert registration is not None
-    signup_services.cancel(registration, start - 9 * DAY)
+    signup_seats.cancel(registration, start - 9 * DAY)
     db.session.commit()
     registration = db.session.get(Registration, dan)
     assert registration is not None

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.mail import jobs
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 from tests.reminders.conftest import (
     base_time,
@@ -142,7 +142,7 @@ def test_a_registration_cancelled_mid_batch_gets_no_reminder(
     wait_until(lambda: len(smtp.attempts) >= 2, 20, "two reminders delivered")
     registration = db.session.get(Registration, ids[6])
     assert registration is not None
-    signup_services.cancel(registration, now + MINUTE)
+    signup_seats.cancel(registration, now + MINUTE)
     db.session.commit()
     a.join()
 
@@ -166,7 +166,7 @@ def test_a_waitlist_notice_superseded_mid_batch_is_not_sent(
     wait_until(lambda: len(smtp.attempts) >= 1, 20, "a reminder delivered")
     registration = db.session.get(Registration, ids[0])
     assert registration is not None
-    signup_services.cancel(registration, now + MINUTE)  # the seat goes to wait@
+    signup_seats.cancel(registration, now + MINUTE)  # the seat goes to wait@
     db.session.commit()
     a.join()
 
@@ -189,7 +189,7 @@ def test_the_cancellation_notice_waits_for_the_reminder_on_the_wire(
     wait_until(lambda: any(x.rcpt_tos == (ann_email,) for x in smtp.attempts), 20, "ann's reminder")
     registration = db.session.get(Registration, ann)
     assert registration is not None
-    signup_services.cancel(registration, now)
+    signup_seats.cancel(registration, now)
     db.session.commit()
 
     b = deliver(now)  # B (on A's clock): only the notice is free, and it must wait

@@ -17,7 +17,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.reminders import services as reminder_services
 from campaign.signups import privacy
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 from tests.core.support import with_config
 from tests.signups.conftest import (
@@ -186,7 +186,7 @@ def test_broadcast_has_one_separator_above_its_footer(app, owner, make_event, re
     event = make_event(owner)
     register(event, "Ada Lovelace", "ada@example.org")
     delivered(app, tmp_path / "mail")
-    signup_services.lock_event(event.id)
+    signup_seats.lock_event(event.id)
     reminder_services.send_broadcast(
         db.session.get(Event, event.id),  # type: ignore[arg-type]
         owner.id, "confirmed", "Bring water", "It will be warm.", utcnow(),

@@ -14,7 +14,7 @@ from campaign.extensions import db
 from campaign.organizers import notifications
 from campaign.organizers.models import Organizer
 from campaign.signups import privacy
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import DELETED_SUPPORTER
 from tests.conftest import PASSWORD, csrf_token
 from tests.core.support import with_config
@@ -82,7 +82,7 @@ def test_a_mail_for_each_sign_up_and_cancellation_on_my_events_only(
     assert notifications.run_job(now) == {"notices": 1, "digests": 0}
     assert notifications.run_job(now + MINUTE) == {"notices": 0, "digests": 0}, "told once"
 
-    signup_services.cancel(db.session.merge(ann), now + 2 * MINUTE)
+    signup_seats.cancel(db.session.merge(ann), now + 2 * MINUTE)
     db.session.commit()
     assert notifications.run_job(now + 3 * MINUTE) == {"notices": 1, "digests": 0}
     mails = _to_owner(app, tmp_path)

@@ -152,7 +152,7 @@ def test_the_listing_follows_new_events(client, make_organizer, make_event) -> N
 
 
 def test_the_state_follows_every_column_and_the_seats(app, event, register) -> None:
-    from campaign.events import public as services
+    from campaign.events import event_page as services
 
     register(event, "Amira Haddad", "amira@example.org")
     state = services.public_page_state(event.slug)
@@ -180,7 +180,7 @@ def test_the_state_follows_every_column_and_the_seats(app, event, register) -> N
 
 
 def test_a_page_read_in_another_state_is_not_kept(client, event, register, monkeypatch) -> None:
-    from campaign.events import public as services
+    from campaign.events import event_page as services
 
     real = services.public_page
 
@@ -210,7 +210,7 @@ def test_the_listing_state_read_with_core_matches_the_loaded_rows(
     from campaign.campaigns.services import current_campaign
     from campaign.core.pagecache import row_state
     from campaign.core.timeutil import utcnow
-    from campaign.events import public as event_services
+    from campaign.events import cache_keys as event_services
 
     organizer = make_organizer()
     make_event(organizer, title="First Walk")

@@ -100,11 +100,11 @@ def test_resend_mails_nobody_about_a_cancelled_registration(
     make_organizer, make_event, register, resend
 ):
     from campaign.core.timeutil import utcnow
-    from campaign.signups import services
+    from campaign.signups import seats
 
     event = make_event(make_organizer())
     registration = register(event, "Sam", "sam@example.org")
-    services.cancel(registration, utcnow())
+    seats.cancel(registration, utcnow())
     db.session.commit()
     before = len(outbox(to="sam@example.org"))
     _age_mail(11)

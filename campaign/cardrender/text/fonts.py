@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import mmap
-import struct
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import uharfbuzz as hb
 from PIL import ImageFont, features
+
+from .cmap import read_cmap
 
 logger = logging.getLogger(__name__)
 
@@ -173,99 +174,7 @@ def load_shaper(family: str, weight: str) -> Shaper:
     return Shaper(hb.Font(face), face.upem)
 
 
-# --- Character coverage (a small sfnt 'cmap' reader) ---------------------------------------------
-
-
-class FontFormatError(ValueError):
-    """The font file is not an sfnt font with a usable Unicode cmap."""
-
-
-def _cmap_format4(data: bytes, offset: int) -> set[int]:
-    seg_x2 = struct.unpack_from(">H", data, offset + 6)[0]
-    seg_count = seg_x2 // 2
-    ends_at = offset + 14
-    starts_at = ends_at + seg_x2 + 2  # skip reservedPad
-    deltas_at = starts_at + seg_x2
-    range_offsets_at = deltas_at + seg_x2
-    ends = struct.unpack_from(f">{seg_count}H", data, ends_at)
-    starts = struct.unpack_from(f">{seg_count}H", data, starts_at)
-    deltas = struct.unpack_from(f">{seg_count}h", data, deltas_at)
-    range_offsets = struct.unpack_from(f">{seg_count}H", data, range_offsets_at)
-    covered: set[int] = set()
-    for i in range(seg_count):
-        start, end, delta, range_offset = starts[i], ends[i], deltas[i], range_offsets[i]
-        if start == 0xFFFF:
-            continue
-        for code in range(start, end + 1):
-            if range_offset == 0:
-                glyph = (code + delta) & 0xFFFF
-            else:
-                # idRangeOffset is relative to its own position in the idRangeOffset array.
-                at = range_offsets_at + 2 * i + range_offset + 2 * (code - start)
-                glyph = struct.unpack_from(">H", data, at)[0]
-                if glyph:
-                    glyph = (glyph + delta) & 0xFFFF
-            if glyph:
-                covered.add(code)
-    return covered
-
-
-def _cmap_format12(data: bytes, offset: int) -> set[int]:
-    n_groups = struct.unpack_from(">I", data, offset + 12)[0]
-    covered: set[int] = set()
-    for g in range(n_groups):
-        start, end, start_glyph = struct.unpack_from(">3I", data, offset + 16 + 12 * g)
-        # A group mapping its first code to glyph 0 maps only that code to .notdef.
-        first = start + 1 if start_glyph == 0 else start
-        covered.update(range(first, end + 1))
-    return covered
-
-
-_CMAP_READERS = {4: _cmap_format4, 12: _cmap_format12}
-# Preferred (platform, encoding) subtables: full-repertoire Unicode first, then BMP.
-_CMAP_PREFERENCE = ((3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0))
-
-
-def read_cmap(data: bytes, index: int = 0) -> frozenset[int]:
-    """Code points the font maps to a real glyph (not .notdef), from its Unicode cmap.
-
-    For a font collection (.ttc), `index` picks the face (table offsets in a collection
-    count from the start of the file, as in a single font).
-    """
-    if len(data) < 12:
-        raise FontFormatError("file too short for an sfnt header")
-    start = 0
-    if data[:4] == b"ttcf":
-        count = struct.unpack_from(">I", data, 8)[0]
-        if not 0 <= index < count:
-            raise FontFormatError(f"collection has {count} faces, not face {index}")
-        start = struct.unpack_from(">I", data, 12 + 4 * index)[0]
-    sfnt_version, num_tables = struct.unpack_from(">4sH", data, start)
-    if sfnt_version not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
-        raise FontFormatError(f"unsupported sfnt version {sfnt_version!r}")
-    cmap_at = None
-    for t in range(num_tables):
-        tag, _checksum, table_offset, _length = struct.unpack_from(
-            ">4s3I", data, start + 12 + 16 * t
-        )
-        if tag == b"cmap":
-            cmap_at = table_offset
-            break
-    if cmap_at is None:
-        raise FontFormatError("font has no cmap table")
-    n_subtables = struct.unpack_from(">H", data, cmap_at + 2)[0]
-    subtables: dict[tuple[int, int], int] = {}
-    for s in range(n_subtables):
-        platform, encoding, sub_offset = struct.unpack_from(">HHI", data, cmap_at + 4 + 8 * s)
-        subtables.setdefault((platform, encoding), cmap_at + sub_offset)
-    for key in _CMAP_PREFERENCE:
-        if key in subtables:
-            at = subtables[key]
-            fmt = struct.unpack_from(">H", data, at)[0]
-            reader = _CMAP_READERS.get(fmt)
-            if reader is not None:
-                return frozenset(reader(data, at))
-    raise FontFormatError("no Unicode cmap subtable in format 4 or 12")
+# --- Character coverage ---------------------------------------------------------------------------
 
 
 @cache
@@ -281,7 +190,7 @@ def _file_cmap(path: Path, index: int) -> frozenset[int]:
     """read_cmap over a font file mapped into memory: only the pages of its header and
     cmap are read, where reading the file whole kept megabytes of heap in every worker."""
     with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return read_cmap(data, index)  # type: ignore[arg-type]
+        return read_cmap(data, index)
 
 
 def cjk_face(text: str) -> str:

@@ -16,7 +16,7 @@ from campaign.hosting.models import (
 )
 from campaign.hosting.services.history import host_actor, record
 from campaign.hosting.services.rules import HostingError, ProposalInvalid, settings_for
-from campaign.signups import services as signup_services
+from campaign.signups import seats as signup_seats
 from campaign.signups.models import Registration
 
 
@@ -36,12 +36,12 @@ def host_update_event(proposal: HostProposal, data: EventInput, now: datetime) -
         raise ProposalInvalid(
             {"capacity": gettext("Enter how many people can come, from 1 to %(num)s.", num=ceiling)}
         )
-    signup_services.lock_event(event.id)
+    signup_seats.lock_event(event.id)
     before = event.when_text, event.place_text
     schedule = event_services.schedule_and_place(event)
     changed = event_services.update_event(event, data)
     changes = event_services.describe_changes(schedule, event_services.schedule_and_place(event))
-    notices = signup_services.on_event_updated(event, changed, now, changes)
+    notices = signup_seats.on_event_updated(event, changed, now, changes)
     detail = "details changed"
     if changed:
         detail = (
@@ -56,9 +56,9 @@ def host_update_event(proposal: HostProposal, data: EventInput, now: datetime) -
 def host_cancel_event(proposal: HostProposal, now: datetime) -> int:
     """The host cancels their event; registrants are told. Returns how many."""
     event = hosted_event(proposal)
-    signup_services.lock_event(event.id)
+    signup_seats.lock_event(event.id)
     event_services.cancel(event, now)
-    told = signup_services.on_event_cancelled(event, now)
+    told = signup_seats.on_event_cancelled(event, now)
     record(proposal, host_actor(proposal), "cancelled event", now, f"{told} registrants notified")
     db.session.flush()
     return told
@@ -76,7 +76,7 @@ def host_registration(proposal: HostProposal, registration_id: int) -> Registrat
 def host_check_in(
     proposal: HostProposal, registration: Registration, checked_in: bool, now: datetime
 ) -> None:
-    signup_services.set_checked_in(registration, checked_in, now)
+    signup_seats.set_checked_in(registration, checked_in, now)
     action = "checked in" if checked_in else "undid check-in"
     record(proposal, host_actor(proposal), action, now, f"registration {registration.id}")
     db.session.flush()

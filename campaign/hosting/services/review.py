@@ -85,23 +85,36 @@ def request_changes(
     proposal: HostProposal, reviewer: Organizer, message: str, now: datetime
 ) -> None:
     """Send the proposal back to the host with what to change."""
-    _require_waiting(proposal)
-    text = _clean_message(message, "what to change")
-    proposal.status = STATUS_CHANGES
-    proposal.review_message = text
-    proposal.decided_at = now
-    record(proposal, organizer_actor(reviewer), "asked for changes", now, text, reviewer.id)
-    db.session.flush()
-    mails.queue_decision(proposal, "changes", now)
+    _decide_with_message(
+        proposal, reviewer, message, "what to change", STATUS_CHANGES, "asked for changes", now
+    )
 
 
 def decline(proposal: HostProposal, reviewer: Organizer, reason: str, now: datetime) -> None:
     """Turn the proposal down, saying why; it never becomes public."""
+    _decide_with_message(proposal, reviewer, reason, "the reason", STATUS_DECLINED, "declined", now)
+
+
+# The decision mail each status sends (campaign.hosting.mails.queue_decision).
+_DECISION_MAILS = {STATUS_CHANGES: "changes", STATUS_DECLINED: "declined"}
+
+
+def _decide_with_message(
+    proposal: HostProposal,
+    reviewer: Organizer,
+    message: str,
+    what: str,
+    status: str,
+    action: str,
+    now: datetime,
+) -> None:
+    """A decision that tells the host why (`what` names the message in its error): the
+    proposal takes `status`, the history records `action` and the host is mailed."""
     _require_waiting(proposal)
-    text = _clean_message(reason, "the reason")
-    proposal.status = STATUS_DECLINED
+    text = _clean_message(message, what)
+    proposal.status = status
     proposal.review_message = text
     proposal.decided_at = now
-    record(proposal, organizer_actor(reviewer), "declined", now, text, reviewer.id)
+    record(proposal, organizer_actor(reviewer), action, now, text, reviewer.id)
     db.session.flush()
-    mails.queue_decision(proposal, "declined", now)
+    mails.queue_decision(proposal, _DECISION_MAILS[status], now)

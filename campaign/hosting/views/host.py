@@ -7,8 +7,6 @@ Every page answers 404 alike for an unknown, another event's or a revoked token.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import (
     Response,
     abort,
@@ -25,7 +23,8 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from campaign.attendees import services as attendee_services
-from campaign.attendees.forms import AttendeeFilterForm, CheckInForm
+from campaign.attendees.forms import AttendeeFilterForm, list_args
+from campaign.attendees.views import check_in_from_form
 from campaign.core.forms import ToggleForm, bind_errors
 from campaign.core.throttle import Check
 from campaign.core.timeutil import utcnow
@@ -37,7 +36,6 @@ from campaign.hosting.models import HostProposal
 from campaign.hosting.services import hosted, links, proposals, rules
 from campaign.hosting.views.public import bp
 from campaign.mail.forms import AUDIENCES, BroadcastForm
-from campaign.signups import services as signup_services
 
 # A host's messages to their registrants: a few a day is plenty, a loop is not.
 MESSAGE_RATE_LIMIT = "3 per hour; 10 per day"
@@ -225,18 +223,9 @@ def check_in(token: str, registration_id: int) -> WerkzeugResponse:
     registration = hosted.host_registration(proposal, registration_id)
     if registration is None:
         abort(make_response(render_template("hosting/invalid.html"), 404))
-    form = CheckInForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        hosted.host_check_in(proposal, registration, form.is_checking_in, utcnow())
-    except signup_services.SignupError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("q", "status", "page")}
-    return redirect(url_for("hosting.attendees", token=token, **args), 303)
+    now = utcnow()
+    check_in_from_form(lambda arrived: hosted.host_check_in(proposal, registration, arrived, now))
+    return redirect(url_for("hosting.attendees", token=token, **list_args(request.args)), 303)
 
 
 @bp.route("/host/<token>/message", methods=["GET", "POST"])

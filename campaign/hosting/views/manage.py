@@ -5,6 +5,7 @@ event's host with their history and the link's revoke and re-send buttons."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -180,37 +181,51 @@ def approve(proposal_id: int) -> ResponseReturnValue:
 @bp.post("/proposals/<int:proposal_id>/changes")
 def request_changes(proposal_id: int) -> ResponseReturnValue:
     """Send the proposal back to the host with a message."""
-    proposal = _proposal(proposal_id)
-    form = ChangesForm()
-    if form.validate_on_submit():
-        try:
-            review.request_changes(proposal, current_user, form.message.data or "", utcnow())
-        except rules.HostingError as exc:
-            db.session.rollback()
-            form.message.errors = [str(exc)]
-        else:
-            return _decided(proposal, gettext("Sent back to the host with your message."))
-    elif "csrf_token" in form.errors:
-        abort(400)
-    return _show(proposal, 400, changes=form)
+    return _decide_with_message(
+        proposal_id,
+        ChangesForm,
+        "message",
+        review.request_changes,
+        gettext("Sent back to the host with your message."),
+    )
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
 def decline(proposal_id: int) -> ResponseReturnValue:
     """Decline the proposal with a reason; it never becomes public."""
+    return _decide_with_message(
+        proposal_id,
+        DeclineForm,
+        "reason",
+        review.decline,
+        gettext("Declined. The host is emailed your reason."),
+    )
+
+
+def _decide_with_message(
+    proposal_id: int,
+    form_class: type[ChangesForm] | type[DeclineForm],
+    field: str,
+    decide: Callable[[HostProposal, Organizer, str, datetime], None],
+    done: str,
+) -> ResponseReturnValue:
+    """A decision the host is told the reason for: the form's text `field` goes to
+    `decide`; a refusal is shown on that field, the proposal's page shown again (400)."""
     proposal = _proposal(proposal_id)
-    form = DeclineForm()
+    form = form_class()
+    text = getattr(form, field)
     if form.validate_on_submit():
         try:
-            review.decline(proposal, current_user, form.reason.data or "", utcnow())
+            decide(proposal, current_user, text.data or "", utcnow())
         except rules.HostingError as exc:
             db.session.rollback()
-            form.reason.errors = [str(exc)]
+            text.errors = [str(exc)]
         else:
-            return _decided(proposal, gettext("Declined. The host is emailed your reason."))
+            return _decided(proposal, done)
     elif "csrf_token" in form.errors:
         abort(400)
-    return _show(proposal, 400, decline=form)
+    forms = {"changes" if isinstance(form, ChangesForm) else "decline": form}
+    return _show(proposal, 400, **forms)
 
 
 @bp.route("/proposals/settings", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ from campaign.extensions import client_address, db
 from campaign.hosting.forms import ProposalForm, ResendForm
 from campaign.hosting.services import links, proposals, rules
 from campaign.signups import guard
-from campaign.signups.views import PRIVATE_HEADERS
+from campaign.signups.registrant_views import PRIVATE_HEADERS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hosting", __name__)

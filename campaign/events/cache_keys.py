@@ -1,0 +1,231 @@
+"""The state and the keys the page cache stores the public listing and event page under.
+
+Shared by the views (which render and store) and campaign.core.pagecache.CachedPages
+(which answers hits before the request cycle), so both name the same copy. The listing is
+served from memory while nothing it shows has changed: listing_state reads that state with
+one Core query (the event page's is campaign.events.event_page.public_page_state).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, bindparam, case, func, select
+from sqlalchemy.orm import aliased
+from werkzeug.datastructures import MultiDict
+
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
+from campaign.core.pagecache import (
+    CachedRoute,
+    PageKey,
+    columns_state,
+    row_text,
+    state_columns,
+)
+from campaign.core.urls import page_number
+from campaign.events.event_page import PublicPageState, public_page_state
+from campaign.events.listing import DateFilter, clean_query
+from campaign.events.models import STATUS_PUBLISHED, Event
+from campaign.events.public import ListingFilters
+from campaign.extensions import db
+from campaign.signups import guard
+from campaign.signups.models import STATUS_CANCELLED as REGISTRATION_CANCELLED
+from campaign.signups.models import STATUS_CONFIRMED, Registration
+
+# --- the listing's state ----------------------------------------------------------------------
+
+
+def _seat_version(campaign_id: Any) -> tuple[Any, ...]:
+    """Scalar subqueries that change whenever a listed limited event's seats can change:
+    every registration adds to the first, a promotion to the second, a cancellation to the
+    third (rows are never deleted while their event is listed)."""
+    listed = aliased(Event)
+    base = (
+        select(func.count())
+        .select_from(Registration)
+        .join(listed, listed.id == Registration.event_id)
+        .where(
+            listed.campaign_id == campaign_id,
+            listed.status == STATUS_PUBLISHED,
+            listed.ends_at > bindparam("now"),
+            listed.capacity.is_not(None),
+        )
+    )
+    return tuple(
+        base.where(*condition).correlate(None).scalar_subquery()
+        for condition in (
+            (),
+            (Registration.status == STATUS_CONFIRMED,),
+            (Registration.status == REGISTRATION_CANCELLED,),
+        )
+    )
+
+
+# Built once, at import: the listing asks for it on every request.
+_LISTING_VERSION = select(
+    func.count(),
+    func.max(Event.updated_at),
+    func.count(
+        case(
+            (
+                (Event.status == STATUS_PUBLISHED) & (Event.ends_at > bindparam("now")),
+                1,
+            )
+        )
+    ),
+    *_seat_version(bindparam("campaign_id")),
+).where(Event.campaign_id == bindparam("campaign_id"))
+
+
+_CAMPAIGN_STATE = state_columns(Campaign)
+_LISTING_STATE = (
+    select(
+        *_CAMPAIGN_STATE,
+        *_LISTING_VERSION.selected_columns[:3],
+        *_seat_version(CURRENT_CAMPAIGN_ID),
+    )
+    .select_from(Campaign)
+    .outerjoin(Event, Event.campaign_id == Campaign.id)
+    .where(Campaign.id == CURRENT_CAMPAIGN_ID)
+    .group_by(Campaign.id)
+)
+
+
+# On PostgreSQL the campaign row comes as the server's digest of it (see the event page's).
+_LISTING_DIGEST = (
+    select(
+        Campaign.id,
+        func.max(func.md5(row_text(Campaign))),
+        *_LISTING_VERSION.selected_columns[:3],
+        *_seat_version(CURRENT_CAMPAIGN_ID),
+    )
+    .select_from(Campaign)
+    .outerjoin(Event, Event.campaign_id == Campaign.id)
+    .where(Campaign.id == CURRENT_CAMPAIGN_ID)
+    .group_by(Campaign.id)
+)
+
+
+@dataclass(frozen=True)
+class ListingState:
+    """The public listing's state as plain values: the current campaign's row_state (on
+    PostgreSQL a digest of the row) and its listing_version, read with one Core query (a
+    cached listing's whole database cost)."""
+
+    campaign_id: int
+    key: tuple[Any, ...]
+
+
+def listing_state(now: datetime, connection: Connection | None = None) -> ListingState | None:
+    """The state of the current campaign's listing, or None when there is no campaign."""
+    connection = connection or db.session.connection()
+    if connection.dialect.name == "postgresql":
+        found = connection.execute(_LISTING_DIGEST, {"now": now}).first()
+        if found is None:
+            return None
+        campaign_id, digest, count, updated, *figures = found
+        version = (int(count), updated, *(int(n) for n in figures))
+        return ListingState(campaign_id, (digest, version))
+    row = connection.execute(_LISTING_STATE, {"now": now}).first()
+    if row is None:
+        return None
+    width = len(_CAMPAIGN_STATE)
+    campaign = columns_state(Campaign, row[:width])
+    assert campaign is not None
+    version = (int(row[width]), row[width + 1], *(int(n) for n in row[width + 2 :]))
+    return ListingState(campaign[1 + _CAMPAIGN_KEYS.index("id")], (campaign, version))
+
+
+_CAMPAIGN_KEYS = [column.key for column in _CAMPAIGN_STATE]
+
+
+def listing_version(campaign_id: int, now: datetime) -> tuple[Any, ...]:
+    """A value that changes whenever the campaign's public listing can change.
+
+    Every change to an event row sets its updated_at, a new or deleted row changes the
+    count, and an event leaving the listing because it ended changes the last figure
+    (the number still listable at `now`); the last three follow the seats of listed events
+    with a limit (the badges). One aggregate over the campaign's events.
+    """
+    row = db.session.execute(_LISTING_VERSION, {"campaign_id": campaign_id, "now": now}).one()
+    return (int(row[0]), row[1], *(int(n) for n in row[2:]))
+
+
+# --- the keys --------------------------------------------------------------------------------
+
+
+def listing_filters(args: MultiDict[str, str], dates: DateFilter) -> ListingFilters:
+    """The listing's filters from its query arguments and the dates they asked for."""
+    return ListingFilters(
+        city=args.get("city", "")[:100],
+        region=args.get("region", "")[:100],
+        online=args.get("online") == "1",
+        query=clean_query(args.get("q", "")),
+        starts_from=dates.starts_from,
+        starts_before=dates.starts_before,
+    )
+
+
+def asks_for_dates(args: MultiDict[str, str]) -> bool:
+    """Whether the listing's arguments choose dates (which need the campaign's day and time
+    zone to read: the view answers those, never the layer in front of Flask)."""
+    return any(args.get(name) for name in ("when", "from", "to"))
+
+
+def listing_slot(
+    filters: ListingFilters, dates: DateFilter, page: int, per_page: int
+) -> tuple[Any, ...]:
+    """Which listing page is asked for: filters, dates as typed, page number, page size."""
+    return (filters, dates.when, dates.date_from, dates.date_to, page, per_page)
+
+
+def event_page_ref(args: MultiDict[str, str]) -> str:
+    """The share code an event page link carries (?ref=)."""
+    return (args.get("ref") or "")[:16]
+
+
+def event_page_version(state: PublicPageState, now: datetime) -> tuple[Any, ...]:
+    """Everything the event page shows, the time only as before, during or after it."""
+    return (*state.parts, now < state.starts_at, now < state.ends_at)
+
+
+def _listing_key(
+    params: dict[str, str], args: MultiDict[str, str], connection: Connection, now: datetime
+) -> PageKey | None:
+    if asks_for_dates(args):
+        return None
+    state = listing_state(now, connection)
+    if state is None:
+        return None
+    dates = DateFilter()
+    filters = listing_filters(args, dates)
+    slot = listing_slot(filters, dates, page_number(args), current_app.config["EVENTS_PER_PAGE"])
+    return PageKey(slot, state.key)
+
+
+def _event_page_key(
+    params: dict[str, str], args: MultiDict[str, str], connection: Connection, now: datetime
+) -> PageKey | None:
+    slug = params["slug"]
+    state = public_page_state(slug, connection)
+    if state is None:
+        return None
+    return PageKey(
+        (state.event_id, event_page_ref(args)),
+        event_page_version(state, now),
+        {"started": lambda: guard.form_token(guard.form_keys(), slug)},
+    )
+
+
+# The public pages answered from memory before the request cycle (when stored).
+CACHED_ROUTES = (
+    CachedRoute(re.compile(r"/events"), "events.index", _listing_key),
+    CachedRoute(
+        re.compile(r"/events/(?P<slug>[A-Za-z0-9_-]{1,160})"), "events.detail", _event_page_key
+    ),
+)
