@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import InputRequired
 
-from campaign.core.forms import ToggleForm
+from campaign.core.forms import Form, ToggleForm
 
 SEARCH_MAX = 100
 
 
-class AttendeeFilterForm(FlaskForm):
+class AttendeeFilterForm(Form):
     """The list's search text and status, read from the query string (a GET: no CSRF)."""
 
     class Meta:
@@ -43,7 +42,7 @@ class CheckInForm(ToggleForm):
         return self.checked_in.data == "1"
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     """Someone at the door without a place: a name, and an address if they give one."""
 
     # Lengths and characters are checked by the service, with its clearer messages.
