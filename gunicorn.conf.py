@@ -8,9 +8,9 @@ the workers answer as soon as they are forked instead of each importing the app 
 connect on first use, in each worker; campaign.core.database empties a pool a forked
 process inherits).
 
-Before forking, the master renders the page share links land on once
-(campaign.core.warmup): the compiled templates and statements, language data, fonts and
-the stored page it leaves behind are then shared by the workers too, instead of each
+Before forking, the master renders the next event's page and the page after registering
+once (campaign.core.warmup): the compiled templates and statements, language data, fonts
+and the stored page it leaves behind are then shared by the workers too, instead of each
 worker building its own copy on its first visitor. It closes its database connections
 before the fork.
 

@@ -1,14 +1,16 @@
-"""Before gunicorn forks its workers: the page share links land on rendered once in the
-master, so what every worker needs to serve it is built once and shared.
+"""Before gunicorn forks its workers: the pages of a sign-up rendered once in the master,
+so what every worker needs to serve them is built once and shared.
 
 A worker's first event page compiles the templates and the SQL statements, loads the
 language data and the fonts the card descriptions are measured with, and fills the lru
 caches behind them: about 25 MiB that each of the workers would otherwise build for itself,
 and the first visitor of each worker would wait for. Built in the preloading master
 (gunicorn.conf.py), it is one copy in pages the workers share copy-on-write, and a page
-rendered here is already in each worker's page cache. The requests are a first-time
-visitor's GETs, which store nothing; the master's database connection is closed before
-the fork. A database that cannot be reached only leaves the workers cold.
+rendered here is already in each worker's page cache. The same holds, a few MiB each, for
+the page after registering and for the address check of the form's POST (its IDNA
+tables). The requests are a first-time visitor's GETs and the check stores nothing; the
+master's database connection is closed before the fork. A database that cannot be
+reached only leaves the workers cold.
 """
 
 from __future__ import annotations
@@ -38,13 +40,18 @@ def _next_event_slug() -> str | None:
 
 
 def warm_public_pages(app: Flask) -> None:
-    """GET the health check and the next event's page once, as a first-time visitor, then
-    close every database connection this process opened."""
+    """GET the health check, the next event's page and the page after registering for it
+    once, as a first-time visitor, check an address as the form's POST does, then close
+    every database connection this process opened."""
+    from campaign.signups.services import clean_email
+
+    clean_email("warm-up@example.org")
     client = app.test_client(use_cookies=False)
     try:
         with app.app_context():
             slug = _next_event_slug()
-        for path in ["/healthz", *([f"/events/{slug}"] if slug else [])]:
+        pages = [f"/events/{slug}", f"/events/{slug}/registered"] if slug else []
+        for path in ["/healthz", *pages]:
             status = client.get(path).status_code
             if status != 200:
                 log.info("warm-up: %s answered %s", path, status)
