@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField
 from wtforms.validators import InputRequired
 
-from campaign.core.forms import ToggleForm
+from campaign.core.forms import Form, ToggleForm
 
 SEARCH_MAX = 100
 # The query arguments that say which part of the list is shown, kept across a POST.
@@ -23,7 +22,7 @@ def list_args(args: Mapping[str, str]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if k in LIST_ARGS}
 
 
-class AttendeeFilterForm(FlaskForm):
+class AttendeeFilterForm(Form):
     """The list's search text and status, read from the query string (a GET: no CSRF)."""
 
     class Meta:
@@ -54,7 +53,7 @@ class CheckInForm(ToggleForm):
         return self.checked_in.data == "1"
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     """Someone at the door without a place: a name, and an address if they give one."""
 
     # Lengths and characters are checked by the service, with its clearer messages.

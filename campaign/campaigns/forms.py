@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -15,10 +14,11 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from campaign.campaigns.services import CampaignSettings
+from campaign.core.forms import Form
 from campaign.core.timeutil import timezone_names
 
 
-class CampaignSettingsForm(FlaskForm):
+class CampaignSettingsForm(Form):
     name = StringField(lazy_gettext("Campaign name"), validators=[InputRequired()])
     day = DateField(
         lazy_gettext("Date of the day"),

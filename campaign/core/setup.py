@@ -65,6 +65,9 @@ def init_app(app: Flask) -> None:
     querystring.init_app(app)  # outermost: raw non-UTF-8 query bytes escaped, never a 500
     _register_mail_renderers()
     _register_template_helpers(app)
+    from campaign.core import templatecache
+
+    templatecache.init_app(app)  # compiled templates kept on disk between starts
 
     from campaign import cli
 

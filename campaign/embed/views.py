@@ -8,12 +8,11 @@ from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 
 from campaign.campaigns.services import current_campaign
-from campaign.core.forms import bind_errors
+from campaign.core.forms import Form, bind_errors
 from campaign.core.security import csp_framable_by
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url, page_number
@@ -106,7 +105,7 @@ def events() -> Response:
 # --- organizer side -------------------------------------------------------------------------
 
 
-class AllowListForm(FlaskForm):
+class AllowListForm(Form):
     """The admin's list of sites that may frame the event finder."""
 
     embed_origins = TextAreaField(lazy_gettext("Sites allowed to show the event finder"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from flask_babel import gettext, lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from campaign.core.forms import Form
 from campaign.core.timeutil import timezone_names, to_local
 from campaign.events.models import DESCRIPTION_MAX, FORMATS, SUMMARY_MAX, TITLE_MAX, Event
 from campaign.events.services import EventInput
@@ -57,7 +57,7 @@ class CoordinateField(StringField):
         return "" if self.data is None else str(self.data)
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """Parses what the organizer typed; the rules live in events.services.validate."""
 
     title = StringField(
@@ -169,7 +169,7 @@ class EventForm(FlaskForm):
         )
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """A visitor's message to an event's host; the rules live in events.contact.clean."""
 
     name = StringField(lazy_gettext("Your name"), validators=[Length(max=400)])
@@ -186,7 +186,7 @@ class ContactForm(FlaskForm):
     started = HiddenField()
 
 
-class EventTranslationForm(FlaskForm):
+class EventTranslationForm(Form):
     """An event's title, summary and description in one other language (one form per
     locale on the edit page, each with its own prefix so their ids never collide)."""
 

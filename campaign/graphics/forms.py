@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields import ColorField, DateField, URLField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from campaign.cardrender import PRESETS, Theme
+from campaign.core.forms import Form
 from campaign.graphics.models import FACT_MAX, MYTH_MAX, Source
 from campaign.graphics.services.cardspecs import PRESET_LABELS, PRESET_ORDER
 from campaign.graphics.services.content import ContentInput
@@ -17,7 +17,7 @@ from campaign.graphics.services.sources import SourceInput
 from campaign.graphics.services.theme import THEME_FIELDS, THEME_LABELS
 
 
-class FactCardForm(FlaskForm):
+class FactCardForm(Form):
     """One myth/fact pair. Length is checked by measuring the cards, not by a fixed limit."""
 
     myth = TextAreaField(
@@ -100,7 +100,7 @@ class FactCardForm(FlaskForm):
         return value if value in PRESETS else "square"
 
 
-class RevisionDecisionForm(FlaskForm):
+class RevisionDecisionForm(Form):
     """Approve or discard a pending edit: names the revision the admin looked at."""
 
     revision_id = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9]{1,12}$")])
@@ -110,7 +110,7 @@ class RevisionDecisionForm(FlaskForm):
         return int(self.revision_id.data)
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     """The five card colours."""
 
     background = ColorField(
@@ -142,7 +142,7 @@ class ThemeForm(FlaskForm):
         return Theme(**{name: (getattr(self, name).data or "").strip() for name in THEME_FIELDS})
 
 
-class LogoForm(FlaskForm):
+class LogoForm(Form):
     """The logo upload (checked and re-encoded by services.theme.clean_logo)."""
 
     logo = FileField(
@@ -155,7 +155,7 @@ class LogoForm(FlaskForm):
     )
 
 
-class SourceForm(FlaskForm):
+class SourceForm(Form):
     """A source the facts come from (checked by services.sources.validate_source)."""
 
     title = StringField(
@@ -203,7 +203,7 @@ class SourceForm(FlaskForm):
         )
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     """The background photo upload (checked and re-encoded by services.photo.clean_photo)."""
 
     photo = FileField(
@@ -217,7 +217,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class FactTranslationForm(FlaskForm):
+class FactTranslationForm(Form):
     """A pair's myth, fact and reason in another language (the quote is never translated)."""
 
     myth = TextAreaField(lazy_gettext("Myth"), validators=[InputRequired(), Length(max=MYTH_MAX)])

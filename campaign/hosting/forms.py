@@ -4,7 +4,6 @@ edits, the reviewer's decisions and the admin's hosting settings."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from campaign.core.forms import Form
 from campaign.events.forms import EventForm
 from campaign.hosting.models import HOST_NAME_MAX, MESSAGE_MAX, NOTE_MAX
 
@@ -74,7 +74,7 @@ class ProposalForm(ProposalEditForm):
     started = HiddenField()
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     """Ask for the host links of an email address again."""
 
     class Meta:
@@ -84,7 +84,7 @@ class ResendForm(FlaskForm):
     website = StringField(lazy_gettext("Leave this field empty"), validators=[Length(max=1000)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     owner = SelectField(
         lazy_gettext("Owner"),
         coerce=int,
@@ -95,7 +95,7 @@ class ApproveForm(FlaskForm):
     )
 
 
-class ChangesForm(FlaskForm):
+class ChangesForm(Form):
     message = TextAreaField(
         lazy_gettext("What should the host change?"),
         validators=[InputRequired(), Length(max=MESSAGE_MAX)],
@@ -105,7 +105,7 @@ class ChangesForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
         lazy_gettext("Why is it declined?"),
         validators=[InputRequired(), Length(max=MESSAGE_MAX)],
@@ -113,7 +113,7 @@ class DeclineForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     capacity_ceiling = IntegerField(
         lazy_gettext("Most places a hosted event may offer"),
         validators=[InputRequired()],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from campaign.core.forms import Form
 from campaign.i18n.markers import N_
 
 AUDIENCES = {
@@ -16,7 +16,7 @@ AUDIENCES = {
 }
 
 
-class BroadcastForm(FlaskForm):
+class BroadcastForm(Form):
     audience = RadioField(
         lazy_gettext("Send to"),
         choices=[SelectChoice(value, lazy_gettext(label)) for value, label in AUDIENCES.items()],

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from campaign.core.forms import Form
 from campaign.organizers.services import PASSWORD_MAX, PASSWORD_MIN
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         lazy_gettext("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(
         lazy_gettext("Email"),
@@ -25,7 +25,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         lazy_gettext("New password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
@@ -40,7 +40,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class NotificationsForm(FlaskForm):
+class NotificationsForm(Form):
     """What an organizer hears about sign-ups and cancellations on their events."""
 
     mode = RadioField(lazy_gettext("Tell me about sign-ups and cancellations"), choices=[])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
+from campaign.core.forms import Form
 
-class ReminderSettingsForm(FlaskForm):
+
+class ReminderSettingsForm(Form):
     is_reminders_enabled = BooleanField(lazy_gettext("Send reminders before the event"))
     offsets = StringField(
         lazy_gettext("When"),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import Length
 
+from campaign.core.forms import Form
 from campaign.signups.models import NAME_MAX
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     """The public registration form.
 
     Its CSRF token is checked once, by the app-wide CSRFProtect before the view runs;
@@ -41,7 +41,7 @@ class SignupForm(FlaskForm):
     ref = HiddenField()
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     """ "Send the mail again" on the page after registering: one address, and a honeypot."""
 
     email = EmailField(

@@ -1,0 +1,64 @@
+"""Before gunicorn forks its workers: the pages of a sign-up rendered once in the master,
+so what every worker needs to serve them is built once and shared.
+
+A worker's first event page compiles the templates and the SQL statements, loads the
+language data and the fonts the card descriptions are measured with, and fills the lru
+caches behind them: about 25 MiB that each of the workers would otherwise build for itself,
+and the first visitor of each worker would wait for. Built in the preloading master
+(gunicorn.conf.py), it is one copy in pages the workers share copy-on-write, and a page
+rendered here is already in each worker's page cache. The same holds, a few MiB each, for
+the page after registering and for the address check of the form's POST (its IDNA
+tables). The requests are a first-time visitor's GETs and the check stores nothing; the
+master's database connection is closed before the fork. A database that cannot be
+reached only leaves the workers cold.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from campaign.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _next_event_slug() -> str | None:
+    """The slug of the current campaign's next public event (None: no campaign or event)."""
+    from campaign.campaigns.services import current_campaign
+    from campaign.core.timeutil import utcnow
+    from campaign.events.models import Event
+    from campaign.events.public import ListingFilters, public_events_query
+
+    campaign = current_campaign()
+    if campaign is None:
+        return None
+    query = public_events_query(campaign.id, utcnow(), ListingFilters())
+    return db.session.scalar(query.with_only_columns(Event.slug).limit(1))
+
+
+def warm_public_pages(app: Flask) -> None:
+    """GET the health check, the next event's page and the page after registering for it
+    once, as a first-time visitor, check an address as the form's POST does, then close
+    every database connection this process opened."""
+    from campaign.signups.services import clean_email
+
+    clean_email("warm-up@example.org")
+    client = app.test_client(use_cookies=False)
+    try:
+        with app.app_context():
+            slug = _next_event_slug()
+        pages = [f"/events/{slug}", f"/events/{slug}/registered"] if slug else []
+        for path in ["/healthz", *pages]:
+            status = client.get(path).status_code
+            if status != 200:
+                log.info("warm-up: %s answered %s", path, status)
+    except SQLAlchemyError as exc:
+        log.warning("warm-up skipped: database error %s", type(exc).__name__)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
