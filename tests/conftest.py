@@ -24,7 +24,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers import services as organizer_services
 from campaign.organizers.models import Organizer
-from tests.support import parallel
+from tests.support import parallel, routing
 from tests.support.client import IsolatedClient
 from tests.support.i18n import (
     CATALOGS,
@@ -39,6 +39,8 @@ PASSWORD = "correct horse battery staple"
 _schema_ready: set[str] = set()
 MAX_WORKERS = 8
 _WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+routing.install()  # each test's app reuses the URL builders compiled for the first one
 
 
 def pytest_configure(config: pytest.Config) -> None:
