@@ -91,6 +91,25 @@ def pytest_runtest_protocol(
         return (yield)
 
 
+LONG_RUNNING_MARKS = ("slow", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the modules holding slow or browser tests first, each kept whole and in order.
+
+    Those tests take most of the run, a few of them a minute each; started last, one of
+    them keeps a worker busy while the others have nothing left to do. Started first, the
+    many short tests fill in around them. Every worker collects the same order, as
+    pytest-xdist requires."""
+    long_running = {
+        getattr(item, "module", None)
+        for item in items
+        if any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
+    }
+    items.sort(key=lambda item: getattr(item, "module", None) not in long_running)  # stable
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker per CPU, at most MAX_WORKERS (each may start a Chromium, a
