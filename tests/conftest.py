@@ -24,7 +24,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers import services as organizer_services
 from campaign.organizers.models import Organizer
-from tests.support import parallel, routing
+from tests.support import parallel, routing, templates
 from tests.support.client import IsolatedClient
 from tests.support.i18n import (
     CATALOGS,
@@ -41,6 +41,7 @@ MAX_WORKERS = 8
 _WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
 
 routing.install()  # each test's app reuses the URL builders compiled for the first one
+templates.install()  # and the templates compiled for the first app that rendered them
 
 
 def pytest_configure(config: pytest.Config) -> None:
