@@ -52,11 +52,13 @@ $(INSTANCE)/config.py:
 
 ## test: install the test extras, lint, type-check, and run the whole suite
 ## (in parallel: one pytest-xdist worker per CPU, at most 8; PYTEST_ARGS='-n 0' runs it serially)
+# worksteal: a worker with nothing left takes tests queued for another, so no worker idles
+# while one still holds a backlog behind a long test.
 test: $(VENV)/.installed-test i18n-compile
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --ignore=tests/audit -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/audit -n auto --dist worksteal $(PYTEST_ARGS)
 
 # --- translations (campaign/i18n; README "Languages") ---------------------------------------
 PYBABEL := $(BIN)/pybabel

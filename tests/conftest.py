@@ -24,7 +24,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers import services as organizer_services
 from campaign.organizers.models import Organizer
-from tests.support import parallel
+from tests.support import parallel, routing, templates
 from tests.support.client import IsolatedClient
 from tests.support.i18n import (
     CATALOGS,
@@ -39,6 +39,9 @@ PASSWORD = "correct horse battery staple"
 _schema_ready: set[str] = set()
 MAX_WORKERS = 8
 _WORKER_DATABASE = pytest.StashKey[tuple[str, str]]()
+
+routing.install()  # each test's app reuses the URL builders compiled for the first one
+templates.install()  # and the templates compiled for the first app that rendered them
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,6 +90,25 @@ def pytest_runtest_protocol(
     exclusive = item.get_closest_marker(parallel.RESTARTS_POSTGRES) is not None
     with parallel.server_lock(_shared_temp(item.config), exclusive=exclusive):
         return (yield)
+
+
+LONG_RUNNING_MARKS = ("slow", "browser")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the modules holding slow or browser tests first, each kept whole and in order.
+
+    Those tests take most of the run, a few of them a minute each; started last, one of
+    them keeps a worker busy while the others have nothing left to do. Started first, the
+    many short tests fill in around them. Every worker collects the same order, as
+    pytest-xdist requires."""
+    long_running = {
+        getattr(item, "module", None)
+        for item in items
+        if any(item.get_closest_marker(mark) for mark in LONG_RUNNING_MARKS)
+    }
+    items.sort(key=lambda item: getattr(item, "module", None) not in long_running)  # stable
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -122,3 +122,29 @@ def test_auto_gives_a_worker_per_cpu_up_to_the_cap(monkeypatch: pytest.MonkeyPat
     assert conftest.pytest_xdist_auto_num_workers(pytest.Config) == conftest.MAX_WORKERS
     monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "3")
     assert conftest.pytest_xdist_auto_num_workers(pytest.Config) == 3
+
+
+class _Item:
+    """What the collection hook reads of a test item: its module and its marks."""
+
+    def __init__(self, name: str, module: str, marks: tuple[str, ...] = ()) -> None:
+        self.name, self.module, self.marks = name, module, marks
+
+    def get_closest_marker(self, name: str) -> object:
+        return name if name in self.marks else None
+
+
+def test_modules_with_slow_or_browser_tests_run_first_whole_and_in_order() -> None:
+    from tests import conftest
+
+    items = [
+        _Item("a1", "a"),
+        _Item("b1", "b"),
+        _Item("b2", "b", ("slow",)),
+        _Item("c1", "c"),
+        _Item("d1", "d", ("browser",)),
+        _Item("d2", "d", ("browser",)),
+        _Item("e1", "e"),
+    ]
+    conftest.pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    assert [item.name for item in items] == ["b1", "b2", "d1", "d2", "a1", "c1", "e1"]
