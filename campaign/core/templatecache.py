@@ -41,4 +41,7 @@ class TemplateCodeCache(FileSystemBytecodeCache):
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.bytecode_cache = TemplateCodeCache(os.path.join(app.instance_path, FOLDER))
+    """The disk cache, unless the app's Jinja options bring a bytecode cache of their own
+    (the test suite shares one in memory between its apps: tests/support/templates.py)."""
+    if app.jinja_env.bytecode_cache is None:
+        app.jinja_env.bytecode_cache = TemplateCodeCache(os.path.join(app.instance_path, FOLDER))

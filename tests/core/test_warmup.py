@@ -50,6 +50,9 @@ def test_compiled_templates_are_reused_by_the_next_start(
     app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Path(app_config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    # As outside the suite: no bytecode cache in the Jinja options (tests/support/templates.py).
+    options = {k: v for k, v in Flask.jinja_options.items() if k != "bytecode_cache"}
+    monkeypatch.setattr(Flask, "jinja_options", options)
     first = create_app(app_config)
     code = first.jinja_env.get_template("errors/error.html").root_render_func.__code__
     assert any((Path(first.instance_path) / templatecache.FOLDER).iterdir())
