@@ -137,6 +137,18 @@ class _Common:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
 
 
+class _WithQR(_Common):
+    """A spec with a QR code (event card, flyer): the address drawn beside it is the
+    given one, by default the QR code's URL without its scheme."""
+
+    url_for_qr: str
+    address: str
+
+    @property
+    def address_text(self) -> str:
+        return self.address or short_address(self.url_for_qr)
+
+
 @dataclass(frozen=True)
 class MythFactCard(_Common):
     """A myth and the fact that answers it, with the source and the disclaimer.
@@ -190,7 +202,7 @@ def short_address(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class EventCard(_Common):
+class EventCard(_WithQR):
     """An event: title, local time text (with zone), place, brand, a QR code and the address.
 
     `address` is the page's short address drawn on the card (default: `url_for_qr` without
@@ -217,11 +229,6 @@ class EventCard(_Common):
         if not self.url_for_qr:
             raise ValueError("an event card needs a URL for its QR code")
         self._normalise()
-
-    @property
-    def address_text(self) -> str:
-        """The address drawn on the card (by default the QR code's, without its scheme)."""
-        return self.address or short_address(self.url_for_qr)
 
     @property
     def main_text(self) -> str:
@@ -298,7 +305,7 @@ PAPERS: dict[str, Preset] = {
 
 
 @dataclass(frozen=True)
-class FlyerCard(_Common):
+class FlyerCard(_WithQR):
     """A printable event flyer: the event card's content at paper size, with the summary,
     the full place, a large QR code and its short address, and the disclaimer at the foot.
 
@@ -327,11 +334,6 @@ class FlyerCard(_Common):
         if not self.url_for_qr:
             raise ValueError("a flyer needs a URL for its QR code")
         self._normalise()
-
-    @property
-    def address_text(self) -> str:
-        """The address printed under the QR code (by default the QR code's, no scheme)."""
-        return self.address or short_address(self.url_for_qr)
 
     @property
     def main_text(self) -> str:
