@@ -227,7 +227,8 @@ def _apply(event: Event, data: EventInput, starts_at: datetime, ends_at: datetim
 
 
 def _time_and_place(event: Event) -> tuple[object, ...]:
-    """What a registrant's calendar entry depends on (a change bumps its SEQUENCE)."""
+    """What a registrant's calendar entry depends on (a change bumps its SEQUENCE): the
+    coordinates too, since the entry carries them as GEO for the calendar's map."""
     return (
         event.starts_at,
         event.ends_at,
@@ -237,6 +238,8 @@ def _time_and_place(event: Event) -> tuple[object, ...]:
         event.city,
         event.format,
         event.join_url,
+        event.latitude,
+        event.longitude,
     )
 
 

@@ -151,11 +151,12 @@ def on_event_updated(
     """After an edit (event locked): fill new seats, tell registrants what changed.
 
     changes: what changed from what to what (events.services.describe_changes), said in
-    the notice. Returns how many change notices were queued.
+    the notice; an empty list (only the map position moved, which calendars pick up from
+    the entry itself) sends none. Returns how many change notices were queued.
     """
     if is_open_for_signup(event, now):
         promote_waitlisted(event, now)
-    if not time_or_place_changed or event.status != STATUS_PUBLISHED:
+    if not time_or_place_changed or event.status != STATUS_PUBLISHED or changes == []:
         return 0
     registrations = active_registrations(event.id)
     for registration in registrations:

@@ -207,6 +207,7 @@ def test_other_organizer_cannot_touch_the_event(client, make_organizer, make_eve
         pytest.param(
             {"format": "hybrid", "join_url": "https://meet.example.org/a"}, True, id="format"
         ),
+        pytest.param({"latitude": "53.8", "longitude": "-1.55"}, True, id="map-position"),
         pytest.param({"summary": "Only the summary changes"}, False, id="summary-only"),
         pytest.param({"description": "Only the description"}, False, id="description-only"),
         pytest.param({"title": "Only the title"}, False, id="title-only"),

@@ -90,6 +90,17 @@ def test_change_notice_names_what_changed_from_what_to_what(
     edit_event(client, event.id, summary="Another summary.")
     assert _changed(app, tmp_path) == []
 
+    # Moving only the map pin updates the calendar entry (its SEQUENCE and GEO) but has
+    # nothing to say in words, so it mails no one.
+    sequence = db.session.get(Event, event.id).sequence  # type: ignore[union-attr]
+    edit_event(client, event.id, latitude="53.7997", longitude="-1.5492")
+    assert _changed(app, tmp_path) == []
+    db.session.expire_all()
+    moved_pin = db.session.get(Event, event.id)
+    assert moved_pin is not None and moved_pin.sequence == sequence + 1
+    calendar = client.get(f"/events/{moved_pin.slug}/calendar.ics").get_data(as_text=True)
+    assert f"SEQUENCE:{sequence + 1}" in calendar and "GEO:53.799700;-1.549200" in calendar
+
 
 def test_a_new_online_link_is_named_but_never_quoted(
     app, client, login_as, owner, make_event, register, tmp_path
