@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     # DATABASE_URL wins over SQLALCHEMY_DATABASE_URI; empty means SQLite in instance/.
     "DATABASE_URL": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "DATABASE_CONNECT_TIMEOUT": 10,  # seconds (PostgreSQL; see _derive below)
     # Absolute links (mail, calendar, share cards) are built from this, never from Host.
     # Required in production; in development, unset means "where the dev server serves".
     "BASE_URL": None,
@@ -144,7 +145,15 @@ def _derive(app: Flask) -> None:
         engine_options.setdefault("pool_pre_ping", True)
         engine_options.setdefault("connect_args", {"timeout": 30})
     # PostgreSQL: no ping on every checkout (a round trip on every request); a pooled
-    # connection is checked as campaign.core.database.check_on_checkout says.
+    # connection is checked as campaign.core.database.check_on_checkout says. A server that
+    # does not answer at all (a dropped packet, not a refusal) fails a connection after
+    # DATABASE_CONNECT_TIMEOUT seconds instead of the system's TCP timeout of minutes, so
+    # a request, the scheduler or gunicorn's warm-up before forking never hangs on it; a
+    # connect_timeout in the URL itself wins.
+    elif "connect_timeout=" not in cfg["SQLALCHEMY_DATABASE_URI"]:
+        connect_args = dict(engine_options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(cfg["DATABASE_CONNECT_TIMEOUT"]))
+        engine_options["connect_args"] = connect_args
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
 
     _base_url(cfg, app.instance_path, is_production)

@@ -299,3 +299,57 @@ def test_trusted_hosts_from_env_is_a_list(clean_env, build, monkeypatch):
     assert app.config["TRUSTED_HOSTS"] == ["campaign.example.org", "www.campaign.example.org"]
     client = app.test_client()
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port whose listener completes TCP handshakes and then never says a word, as a
+    database host behind a firewall that drops packets looks to a client."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def test_a_database_that_never_answers_fails_a_connection_in_seconds(
+    clean_env, build, monkeypatch, silent_server
+):
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setenv("CAMPAIGN_ENV", "development")
+    monkeypatch.setenv("CAMPAIGN_DATABASE_URL", f"postgresql://u@127.0.0.1:{silent_server}/x")
+    monkeypatch.setenv("CAMPAIGN_DATABASE_CONNECT_TIMEOUT", "2")  # libpq's smallest
+    app = build()
+    failures: list[BaseException] = []
+
+    def connect() -> None:
+        with app.app_context():
+            try:
+                db.session.execute(text("SELECT 1"))
+            except OperationalError as exc:
+                failures.append(exc)
+
+    # In a thread, so that a connection that hangs fails this test instead of the run.
+    attempt = threading.Thread(target=connect, daemon=True)
+    attempt.start()
+    attempt.join(timeout=20)
+    assert not attempt.is_alive(), "the connection still waits after 20 s"
+    assert len(failures) == 1 and "timeout" in str(failures[0]).lower()
+
+
+def test_a_connect_timeout_in_the_database_url_wins(clean_env, build, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_ENV", "development")
+    monkeypatch.setenv("CAMPAIGN_DATABASE_URL", "postgresql://u@db.internal/x?connect_timeout=3")
+    app = build()
+    assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    monkeypatch.setenv("CAMPAIGN_DATABASE_URL", "postgresql://u@db.internal/x")
+    options = build().config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"connect_timeout": 10}
