@@ -15,6 +15,7 @@ from sqlalchemy import exists, select, update
 
 from campaign.core.urls import absolute_url
 from campaign.extensions import db
+from campaign.i18n.web import in_locale
 from campaign.mail import services as mail
 from campaign.mail.models import STATUS_CANCELLED, OutboxMessage
 
@@ -134,7 +135,8 @@ def _renderer(template: str) -> mail.Renderer:
             "host_page_url": absolute_url("hosting.propose"),
             **(row.params or {}),
         }
-        subject, text, html = mail.render(template, context)
+        with in_locale(proposal.language):  # a language no longer offered: the default
+            subject, text, html = mail.render(template, context)
         reply_to = campaign.contact_email or None
         return mail.Rendered(
             subject, text, html, headers={"Reply-To": reply_to} if reply_to else {}

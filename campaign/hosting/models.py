@@ -12,6 +12,7 @@ from campaign.core.types import UTCDateTime
 from campaign.events.models import FORMAT_ONLINE, FORMATS, Event
 from campaign.extensions import Model
 from campaign.organizers.models import Organizer
+from campaign.signups.models import DEFAULT_LANGUAGE, LANGUAGE_MAX
 
 # A proposal's life: sent (email not confirmed yet) -> waiting (in the review queue) ->
 # approved (an event exists), declined, or changes (back with the host, who resubmits).
@@ -54,6 +55,11 @@ class HostProposal(Model):
     host_name: Mapped[str] = mapped_column(String(HOST_NAME_MAX))
     host_email: Mapped[str] = mapped_column(String(254), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The locale the host proposed in: every mail to them is written in it (one no longer
+    # offered falls back to the default when rendered).
+    language: Mapped[str] = mapped_column(
+        String(LANGUAGE_MAX), default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
     token_nonce: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     is_link_revoked: Mapped[bool] = mapped_column(default=False)

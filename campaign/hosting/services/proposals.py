@@ -43,11 +43,13 @@ _DETAILS = tuple(f.name for f in fields(EventInput) if f.name not in _NOT_PROPOS
 
 @dataclass
 class HostDetails:
-    """Who proposes: their name, email and a note to the campaign."""
+    """Who proposes: their name, email and a note to the campaign, and the locale the form
+    was shown in (mail to the host follows it)."""
 
     name: str
     email: str
     note: str = ""
+    language: str = signup_services.DEFAULT_LANGUAGE
 
 
 def clean_proposal(
@@ -81,7 +83,8 @@ def clean_proposal(
         )
     if errors or starts_at is None or ends_at is None:
         raise ProposalInvalid(errors)
-    return HostDetails(cleaned.name, cleaned.email, note), starts_at, ends_at
+    language = signup_services.clean_language(host.language)
+    return HostDetails(cleaned.name, cleaned.email, note, language), starts_at, ends_at
 
 
 def _apply(
@@ -118,6 +121,7 @@ def propose(
         host_name=cleaned.name,
         host_email=cleaned.email,
         note=cleaned.note,
+        language=cleaned.language,
         created_at=now,
     )
     issue_link(proposal, secret_key)

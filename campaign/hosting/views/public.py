@@ -31,6 +31,7 @@ from campaign.core.timeutil import utcnow
 from campaign.extensions import client_address, db
 from campaign.hosting.forms import ProposalForm, ResendForm
 from campaign.hosting.services import links, proposals, rules
+from campaign.i18n.web import current_locale
 from campaign.signups import guard
 from campaign.signups.registrant_views import PRIVATE_HEADERS
 
@@ -86,7 +87,9 @@ def _proposal_page(
 
 
 def _host_details(form: ProposalForm) -> proposals.HostDetails:
-    return proposals.HostDetails(form.name.data or "", form.email.data or "", form.note.data or "")
+    return proposals.HostDetails(
+        form.name.data or "", form.email.data or "", form.note.data or "", current_locale()
+    )
 
 
 @bp.route("/host", methods=["GET", "POST"])
