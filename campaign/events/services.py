@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from dataclasses import dataclass, fields
@@ -36,6 +37,7 @@ from campaign.events.models import (
 )
 from campaign.extensions import db
 from campaign.graphics.services.drawable import undrawable_message
+from campaign.i18n.display import place_line
 from campaign.i18n.markers import N_
 from campaign.organizers import access
 from campaign.organizers.models import Organizer
@@ -245,19 +247,15 @@ def _time_and_place(event: Event) -> tuple[object, ...]:
 
 def schedule_and_place(event: Event) -> dict[str, str]:
     """The time and place as a registrant reads them, for saying what an edit changed."""
-    where = event.place_text
-    if event.has_venue and event.address:
-        where = ", ".join(
-            p for p in (event.venue, event.address.replace("\n", ", "), event.city) if p
-        )
-        if event.format == FORMAT_HYBRID:
-            where += " and online"
+    where = [event.format, event.venue or "", event.address or "", event.city or ""]
     return {
         "time": event.when_text,
-        "place": where,
+        "place": place_line(*where),
         "join_url": event.join_url or "",
-        # The time itself, so that mail can say it again in a registrant's language.
+        # The time and place themselves, so that mail can say them again in a
+        # registrant's language (signups.mails.translated_changes).
         "times": f"{event.starts_at.isoformat()} {event.ends_at.isoformat()} {event.timezone}",
+        "where": json.dumps(where),
     }
 
 
@@ -271,8 +269,9 @@ def describe_changes(before: dict[str, str], after: dict[str, str]) -> list[dict
     for key, label in (("time", N_("Time")), ("place", N_("Place"))):
         if before[key] != after[key]:
             change = {"what": label, "before": before[key], "after": after[key]}
-            if key == "time" and before.get("times") and after.get("times"):
-                change.update(before_times=before["times"], after_times=after["times"])
+            raw = {"time": "times", "place": "where"}[key]
+            if before.get(raw) and after.get(raw):
+                change.update({f"before_{raw}": before[raw], f"after_{raw}": after[raw]})
             changes.append(change)
     if before["join_url"] != after["join_url"] and after["join_url"]:
         changes.append({"what": N_("Online link"), "before": "", "after": ""})

@@ -91,6 +91,18 @@ def event_place(item: Timed) -> str:
     return place
 
 
+def place_line(format: str, venue: str, address: str, city: str) -> str:
+    """Where it happens with its street address, in one line in the locale being rendered
+    (what a change notice says the place was and is now)."""
+    if format == "online":
+        return gettext("Online")
+    parts = (venue, address.replace("\n", ", "), city)
+    place = ", ".join(p for p in parts if p) or gettext("Venue to be announced")
+    if format == "hybrid":
+        return gettext("%(place)s and online", place=place)
+    return place
+
+
 def month_year(day: date) -> str:
     """A day as "<day> <month name> <year>" in English, the locale's long date elsewhere."""
     locale = current_locale()

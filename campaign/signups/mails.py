@@ -7,6 +7,7 @@ event when the deliverer first picks the row up.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from campaign.events.display import event_summary, event_title
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.i18n.dates import format_event_range
+from campaign.i18n.display import place_line
 from campaign.i18n.web import current_locale, in_locale
 from campaign.mail import models as kinds
 from campaign.mail import services as mail
@@ -228,7 +230,9 @@ def translated_changes(changes: list[dict[str, str]]) -> list[dict[str, str]]:
     for change in changes:
         change = {**change, "what": gettext(change.get("what", ""))}
         for side in ("before", "after"):
-            written = _times_text(change.get(f"{side}_times", ""), locale)
+            written = _times_text(change.get(f"{side}_times", ""), locale) or _where_text(
+                change.get(f"{side}_where", "")
+            )
             if written:
                 change[side] = written
         translated.append(change)
@@ -244,6 +248,18 @@ def _times_text(times: str, locale: str) -> str | None:
             datetime.fromisoformat(start), datetime.fromisoformat(end), zone, locale
         )
     except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return None
+
+
+def _where_text(where: str) -> str | None:
+    """The place of schedule_and_place() (a JSON list: format, venue, address, city)
+    written in the locale being rendered, or None when `where` is not that."""
+    try:
+        parts = json.loads(where)
+        if not (isinstance(parts, list) and len(parts) == 4):
+            return None
+        return place_line(*(str(p) for p in parts))
+    except ValueError:
         return None
 
 

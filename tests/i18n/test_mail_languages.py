@@ -8,6 +8,7 @@ row, in Spanish, in the pseudo-locale (no text left out of the catalog) and in E
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -273,3 +274,48 @@ def test_the_default_disclaimer_is_in_the_registrants_language(app, event) -> No
             {"changes": CHANGES},
         ).text
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        (["hybrid", "Town Hall", "1 Park Row\nFloor 2", "Leeds"],
+         "Town Hall, 1 Park Row, Floor 2, Leeds y en línea"),
+        (["in_person", "", "", ""], "Lugar por anunciar"),
+        (["online", "", "", ""], "En línea"),
+        (["in_person", "Town Hall", "", "Leeds"], "Town Hall, Leeds"),
+    ],
+)  # fmt: skip
+def test_a_changed_place_is_said_again_in_the_registrants_language(app, where, said) -> None:
+    from campaign.i18n.web import in_locale
+    from campaign.signups.mails import translated_changes
+
+    stored = [{"what": "Place", "before": "Town Hall, Leeds and online", "after": "x",
+               "before_where": json.dumps(where), "after_where": json.dumps(where)}]  # fmt: skip
+    with app.app_context(), in_locale("es"):
+        [change] = translated_changes(stored)
+    assert (change["what"], change["before"], change["after"]) == ("Lugar", said, said)
+
+
+@pytest.mark.parametrize("where", ["", "not json", "[1, 2]", '{"a": 1}', "null"])
+def test_a_change_whose_place_cannot_be_read_keeps_its_words(app, where) -> None:
+    from campaign.i18n.web import in_locale
+    from campaign.signups.mails import translated_changes
+
+    stored = [{"what": "Place", "before": "Hall", "after": "Barn", "before_where": where}]
+    with app.app_context(), in_locale("es"):
+        assert translated_changes(stored) == [{**stored[0], "what": "Lugar"}]
+
+
+def test_an_edit_records_the_place_in_a_form_mail_can_say_again(app, event) -> None:
+    from campaign.events.services import describe_changes, schedule_and_place
+
+    event.format, event.venue, event.address, event.city = "hybrid", "Hall", "", "Leeds"
+    before = schedule_and_place(event)
+    event.venue = "Barn"
+    [change] = describe_changes(before, schedule_and_place(event))
+    assert (change["before"], change["after"]) == (
+        "Hall, Leeds and online",
+        "Barn, Leeds and online",
+    )
+    assert json.loads(change["after_where"]) == ["hybrid", "Barn", "", "Leeds"]
