@@ -51,6 +51,10 @@ def test_each_language_has_its_copy_and_each_hits(
     spanish = app.test_client().get(url, headers=SPANISH).get_data(as_text=True)
     assert (_lang(english), _lang(spanish)) == ("en", "es")
     assert renders == ["en", "es"]
+    # The frame shown while a card is drawn says so in the page's language too (the
+    # stylesheet shows the picture's data-drawing).
+    assert 'data-drawing="Drawing the card…"' in english
+    assert 'data-drawing="Dibujando la tarjeta…"' in spanish
     # From now on neither language reaches the view: both copies are in memory.
     monkeypatch.setitem(app.view_functions, "events.detail", _no_view)
     for _ in range(3):
