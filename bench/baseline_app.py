@@ -2,7 +2,9 @@
 
 Same database settings as the app (SQLite WAL, busy timeout, synchronous=NORMAL; or the
 same PostgreSQL server). For the full visit, `/page/form` renders a page of BASELINE_FORM_BYTES
-(bench/templates/page.html) and `/done` a short one.
+(bench/templates/page.html) and `/done` a short one. `/read/<name>` renders the same page
+with the rows it reads from the database first (bench/pages.py's cold start: a page of a
+database-backed app, answered by a bare one).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def create_app() -> Flask:
         empty = len(render_template("page.html", title="form", paragraphs=[]))
         one = len(render_template("page.html", title="form", paragraphs=["x" * 80]))
     paragraphs = ["x" * 80] * max(0, (size - empty) // max(1, one - empty))
+
+    @app.get("/read/<name>")
+    def read(name: str) -> str:
+        names = db.session.scalars(db.select(Row.name).order_by(Row.id).limit(10)).all()
+        return render_template("page.html", title=name, paragraphs=[*names, *paragraphs])
 
     @app.get("/done")
     def done() -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, func, select
 
@@ -17,6 +16,9 @@ from campaign.core.tokens import hash_token, new_token
 from campaign.extensions import db
 from campaign.organizers.models import ROLE_ADMIN, ROLE_ORGANIZER, LoginSession, Organizer
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 log = logging.getLogger(__name__)
 _hashers: dict[tuple[int, int], tuple[PasswordHasher, str]] = {}
 
@@ -26,7 +28,12 @@ def _hasher() -> tuple[PasswordHasher, str]:
 
     The dummy hash is verified against when an email is unknown, so the time a failed
     sign-in takes does not reveal which emails have accounts. Tests use a low cost.
+
+    argon2 is imported here, on the first password hashed or checked: the public pages
+    and sign-ups that most workers only ever serve never load it.
     """
+    from argon2 import PasswordHasher
+
     key = (
         int(current_app.config.get("ARGON2_TIME_COST", 3)),
         int(current_app.config.get("ARGON2_MEMORY_KIB", 65536)),
@@ -93,6 +100,8 @@ def create_organizer(
 def authenticate(email: str, password: str) -> Organizer | None:
     """The enabled organizer with these credentials, or None. Same cost either way."""
     organizer = find_by_email(email)
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     hasher, dummy = _hasher()
     stored = organizer.password_hash if organizer and organizer.password_hash else dummy
     try:
