@@ -107,6 +107,7 @@ def add_walk_in(event: Event, name: str, email: str, now: datetime, secret_key: 
         if existing.status != STATUS_CONFIRMED:
             existing.status = STATUS_CONFIRMED
             existing.confirmed_at = now
+            signups.seats_changed(locked.id)
         existing.checked_in_at = existing.checked_in_at or now
         db.session.flush()
         return WalkIn(existing.id, is_new=False, is_over_capacity=over)
@@ -130,6 +131,7 @@ def add_walk_in(event: Event, name: str, email: str, now: datetime, secret_key: 
     )
     db.session.add(registration)
     db.session.flush()
+    signups.seats_changed(locked.id)
     return WalkIn(registration.id, is_new=True, is_over_capacity=_full(locked, confirmed))
 
 

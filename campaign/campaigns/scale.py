@@ -47,6 +47,7 @@ from campaign.mail.models import OutboxMessage
 from campaign.organizers.models import ROLE_ORGANIZER, Organizer
 from campaign.signups import models as signup_models
 from campaign.signups.models import Registration
+from campaign.signups.services import seats_changed
 from campaign.signups.tokens import manage_token_hash
 
 SCALE_DOMAIN = "scale.invalid"
@@ -345,6 +346,8 @@ class ScaleFill:
 
     def _flush(self, registrations: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
         database.insert_rows(Registration, registrations)
+        for event_id in sorted({row["event_id"] for row in registrations}):
+            seats_changed(event_id)  # a listing cached meanwhile shows the new seats
         database.insert_rows(OutboxMessage, outbox)
         database.sync_id_sequence(Registration)
         self.registrations += len(registrations)

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import IntegerConverter, MapAdapter, ValidationError
 
 # Every id column is a 32-bit INTEGER on PostgreSQL (SQLite's limit is 64 bits).
 MAX_ROUTE_INT = 2**31 - 1
@@ -28,12 +28,25 @@ def absolute_url(endpoint: str, **values: object) -> str:
 
     Works outside a request too (scheduler jobs, CLI), since mail is built there.
     """
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
     clean = {k: v for k, v in values.items() if v is not None}
-    return adapter.build(endpoint, clean, force_external=True)
+    return _adapter(current_app.config["BASE_URL"]).build(endpoint, clean, force_external=True)
+
+
+def _adapter(base_url: str) -> MapAdapter:
+    """The app's URL map bound to base_url, bound once per app and base URL (a mail
+    builds several links, and binding costs twice what building one does)."""
+    adapters: dict[str, MapAdapter] = current_app.extensions.setdefault(_ADAPTERS, {})
+    adapter = adapters.get(base_url)
+    if adapter is None:
+        base = urlsplit(base_url)
+        adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+        )
+        adapters[base_url] = adapter
+    return adapter
+
+
+_ADAPTERS = "campaign.url_adapters"
 
 
 def safe_next(target: str | None, default: str) -> str:

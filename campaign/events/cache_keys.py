@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Connection, bindparam, case, func, select
-from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 
 from campaign.campaigns.models import Campaign
@@ -34,36 +33,21 @@ from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.events.public import ListingFilters
 from campaign.extensions import db
 from campaign.signups import guard
-from campaign.signups.models import STATUS_CANCELLED as REGISTRATION_CANCELLED
-from campaign.signups.models import STATUS_CONFIRMED, Registration
 
 # --- the listing's state ----------------------------------------------------------------------
 
 
-def _seat_version(campaign_id: Any) -> tuple[Any, ...]:
-    """Scalar subqueries that change whenever a listed limited event's seats can change:
-    every registration adds to the first, a promotion to the second, a cancellation to the
-    third (rows are never deleted while their event is listed)."""
-    listed = aliased(Event)
-    base = (
-        select(func.count())
-        .select_from(Registration)
-        .join(listed, listed.id == Registration.event_id)
-        .where(
-            listed.campaign_id == campaign_id,
-            listed.status == STATUS_PUBLISHED,
-            listed.ends_at > bindparam("now"),
-            listed.capacity.is_not(None),
-        )
+def _seats_version() -> Any:
+    """The sum of seats_version over the listed events with a limit: every registration,
+    promotion and cancellation bumps its event's counter in its own transaction
+    (campaign.signups.services.seats_changed), so the sum changes whenever a badge can.
+    One column of each listed event, never a count of their registrations."""
+    listed_with_limit = (
+        (Event.status == STATUS_PUBLISHED)
+        & (Event.ends_at > bindparam("now"))
+        & Event.capacity.is_not(None)
     )
-    return tuple(
-        base.where(*condition).correlate(None).scalar_subquery()
-        for condition in (
-            (),
-            (Registration.status == STATUS_CONFIRMED,),
-            (Registration.status == REGISTRATION_CANCELLED,),
-        )
-    )
+    return func.coalesce(func.sum(case((listed_with_limit, Event.seats_version), else_=0)), 0)
 
 
 # Built once, at import: the listing asks for it on every request.
@@ -78,7 +62,7 @@ _LISTING_VERSION = select(
             )
         )
     ),
-    *_seat_version(bindparam("campaign_id")),
+    _seats_version(),
 ).where(Event.campaign_id == bindparam("campaign_id"))
 
 
@@ -86,8 +70,7 @@ _CAMPAIGN_STATE = state_columns(Campaign)
 _LISTING_STATE = (
     select(
         *_CAMPAIGN_STATE,
-        *_LISTING_VERSION.selected_columns[:3],
-        *_seat_version(CURRENT_CAMPAIGN_ID),
+        *_LISTING_VERSION.selected_columns,
     )
     .select_from(Campaign)
     .outerjoin(Event, Event.campaign_id == Campaign.id)
@@ -101,8 +84,7 @@ _LISTING_DIGEST = (
     select(
         Campaign.id,
         func.max(func.md5(row_text(Campaign))),
-        *_LISTING_VERSION.selected_columns[:3],
-        *_seat_version(CURRENT_CAMPAIGN_ID),
+        *_LISTING_VERSION.selected_columns,
     )
     .select_from(Campaign)
     .outerjoin(Event, Event.campaign_id == Campaign.id)
@@ -149,8 +131,9 @@ def listing_version(campaign_id: int, now: datetime) -> tuple[Any, ...]:
 
     Every change to an event row sets its updated_at, a new or deleted row changes the
     count, and an event leaving the listing because it ended changes the last figure
-    (the number still listable at `now`); the last three follow the seats of listed events
-    with a limit (the badges). One aggregate over the campaign's events.
+    (the number still listable at `now`); the last follows the seats of listed events with
+    a limit (the badges): the sum of their seats_version. One aggregate over the
+    campaign's events.
     """
     row = db.session.execute(_LISTING_VERSION, {"campaign_id": campaign_id, "now": now}).one()
     return (int(row[0]), row[1], *(int(n) for n in row[2:]))

@@ -88,6 +88,10 @@ class Event(Model):
     is_thank_you_enabled: Mapped[bool] = mapped_column(default=True)
     # RFC 5545 SEQUENCE: bumped when the time or place changes.
     sequence: Mapped[int] = mapped_column(default=0)
+    # Bumped (campaign.signups.services.seats_changed) in the transaction of every change
+    # to the event's seats: a registration added, promoted or cancelled. The public
+    # listing's cache key sums it over the listed events instead of counting registrations.
+    seats_version: Mapped[int] = mapped_column(default=0, server_default="0")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))

@@ -255,7 +255,14 @@ def _render_claimed(ids: list[int], worker: str, report: DeliveryReport) -> list
     needs for sending, in one transaction (no query per message afterwards).
 
     The content is stored with one executemany UPDATE rather than an ORM flush per row.
+    What depends only on the event and the language is worked out once for the batch
+    (mail_services.rendering_batch).
     """
+    with mail_services.rendering_batch():
+        return _render_rows(ids, worker, report)
+
+
+def _render_rows(ids: list[int], worker: str, report: DeliveryReport) -> list[Outgoing]:
     from campaign.signups.models import Registration
 
     write_transaction()

@@ -10,13 +10,19 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy import Select, exists, func, insert, select, update
 
 from campaign.core.database import changed_rows
@@ -74,11 +80,42 @@ def renderer_for(kind: str) -> Renderer:
     return _renderers[kind]
 
 
+_T = TypeVar("_T")
+# What the renderers of one batch share (rendering_batch): None outside a batch.
+_batch: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("mail_batch", default=None)
+
+
+@contextmanager
+def rendering_batch() -> Iterator[None]:
+    """Render the rows of one batch (one transaction, each event loaded once): a part of
+    a message that depends only on its event and the language (links, the event's words,
+    its calendar file) is worked out once for the batch (shared()), not once per row."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+    """make(), once per key within a rendering_batch(); every call outside one. The key
+    names everything the value depends on besides the batch's rows (which do not change
+    during it): the event's id, the locale, ..."""
+    memo = _batch.get()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    value: _T = memo[key]
+    return value
+
+
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) from templates/mail/<template>.txt and .html.
 
     The text template starts with a 'Subject: ...' line and a blank line.
     """
+    context = {**catalog_callables(), **context}
     text = render_template(f"mail/{template}.txt", **context)
     head, _, body = text.partition("\n\n")
     if not head.startswith("Subject:"):
@@ -86,6 +123,33 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     subject = " ".join(head[len("Subject:") :].split())
     html = render_template(f"mail/{template}.html", subject=subject, **context)
     return subject, body.strip() + "\n", html
+
+
+def catalog_callables() -> dict[str, Any]:
+    """gettext and ngettext for the templates (`_()` and {% trans %} look them up in the
+    context first), bound to the catalog of the locale being rendered. They answer as the
+    ones Flask-Babel installs in Jinja (new-style: escaped under autoescape, always
+    %-formatted), which look the catalog up again on every string: a mail has dozens."""
+    catalog = get_translations()
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        text = catalog.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  # nosec B704  # the catalog, as Jinja trusts it
+        return text % variables
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, num: int, /, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text = catalog.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  # nosec B704  # the catalog, as Jinja trusts it
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def enqueue(

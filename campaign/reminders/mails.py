@@ -37,10 +37,12 @@ def unsubscribe_url(registration: Registration, secret_key: str) -> str:
 
 def campaign_headers(registration: Registration, secret_key: str) -> dict[str, str]:
     """List-Unsubscribe (one-click, RFC 8058) for mail that is not strictly transactional."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(registration, secret_key)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return unsubscribe_headers(unsubscribe_url(registration, secret_key))
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """campaign_headers() for the registration whose unsubscribe_url() is `url`."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def queue_reminder(registration: Registration, offset: int, now: datetime) -> None:
@@ -96,14 +98,13 @@ def queue_broadcast(registration: Registration, broadcast_id: int, now: datetime
 
 def _render(row: OutboxMessage, template: str, with_ics: bool, **extra: object) -> mail.Rendered:
     registration = registration_of(row)
-    secret = current_app.config["SECRET_KEY"]
+    unsubscribe = unsubscribe_url(registration, current_app.config["SECRET_KEY"])
     with in_locale(registration.language):  # a language no longer offered: the default
         words = {name: value() if callable(value) else value for name, value in extra.items()}
-        context = context_for(registration, unsubscribe_url=unsubscribe_url(registration, secret),
-                              **words)  # fmt: skip
+        context = context_for(registration, unsubscribe_url=unsubscribe, **words)
         subject, text, html = mail.render(template, context)
         ics = calendar_text(registration, context) if with_ics else None
-    headers = campaign_headers(registration, secret)
+    headers = unsubscribe_headers(unsubscribe)
     reply_to = reply_to_for(registration.event)
     if reply_to:
         headers["Reply-To"] = reply_to

@@ -131,6 +131,10 @@ def waitlist_position(registration: Registration) -> int:
 
 def reply_to_for(event: Event) -> str | None:
     """The organizer's address for replies (never the From), or the campaign contact."""
+    return mail.shared(("reply_to", event.id), lambda: _reply_to(event))
+
+
+def _reply_to(event: Event) -> str | None:
     organizer = event.organizer
     if organizer is not None and organizer.is_enabled and organizer.password_hash:
         return organizer.email
@@ -167,21 +171,37 @@ def links_for(registration: Registration, secret_key: str) -> dict[str, Any]:
     secret_key is the current key; the old ones in SECRET_KEY_FALLBACKS are tried too.
     """
     event = registration.event
-    event_url = absolute_url("events.detail", slug=event.slug)
     join_url = event.join_url if registration.is_confirmed and event.join_url else None
     keys = [secret_key, *current_app.config.get("SECRET_KEY_FALLBACKS", ())]
+    common = mail.shared(
+        ("links", event.id, current_locale(), join_url), lambda: _event_links(event, join_url)
+    )
     return {
-        "event_url": event_url,
+        "event_url": common["event_url"],
         "manage_url": absolute_url("signups.manage", token=manage_token_for(registration, keys)),
         "share_url": absolute_url("events.detail", slug=event.slug, ref=registration.referral_code),
+        "ics_url": common["ics_url"],
+        "events_url": common["events_url"],
+        "facts_url": common["facts_url"],
+        "google_url": common["google_url"],
+        "outlook_url": common["outlook_url"],
+        "join_url": join_url,
+        "card_url": common["card_url"],
+        "check_in_code": check_in_code(secret_key, registration.token_nonce),
+    }
+
+
+def _event_links(event: Event, join_url: str | None) -> dict[str, Any]:
+    """The links of links_for() that are the same for every registrant of the event."""
+    event_url = absolute_url("events.detail", slug=event.slug)
+    return {
+        "event_url": event_url,
         "ics_url": absolute_url("events.calendar_file", slug=event.slug),
         "events_url": absolute_url("events.index"),
         "facts_url": _optional_url("graphics.facts") or absolute_url("campaigns.home"),
         "google_url": calendar.google_calendar_link(event, event_url, join_url),
         "outlook_url": calendar.outlook_calendar_link(event, event_url, join_url),
-        "join_url": join_url,
         "card_url": _event_card_url(event),
-        "check_in_code": check_in_code(secret_key, registration.token_nonce),
     }
 
 
@@ -197,9 +217,12 @@ def _event_card_url(event: Event) -> str | None:
 
 def calendar_text(registration: Registration, links: dict[str, Any]) -> str:
     event = registration.event
-    return calendar.event_calendar(
-        event, current_app.config["BASE_URL"], links["event_url"], links["join_url"]
-    ).decode()
+    return mail.shared(
+        ("ics", event.id, current_locale(), links["event_url"], links["join_url"]),
+        lambda: calendar.event_calendar(
+            event, current_app.config["BASE_URL"], links["event_url"], links["join_url"]
+        ).decode(),
+    )
 
 
 def registration_of(row: OutboxMessage) -> Registration:
@@ -215,6 +238,10 @@ def registration_of(row: OutboxMessage) -> Registration:
 def event_words(event: Event) -> dict[str, str]:
     """The event's title, summary and time in the locale being rendered (in_locale)."""
     locale = current_locale()
+    return mail.shared(("words", event.id, locale), lambda: _event_words(event, locale))
+
+
+def _event_words(event: Event, locale: str) -> dict[str, str]:
     return {
         "title": event_title(event, locale),
         "summary": event_summary(event, locale),

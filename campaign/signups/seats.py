@@ -26,7 +26,7 @@ from campaign.signups.models import (
     STATUS_WAITLISTED,
     Registration,
 )
-from campaign.signups.services import SignupError
+from campaign.signups.services import SignupError, seats_changed
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def promote_waitlisted(event: Event, now: datetime) -> list[Registration]:
         mails.queue_promoted_mail(registration, now)
     db.session.flush()
     if promoted:
+        seats_changed(event.id)
         log.info("signup: promoted %d from the waitlist of event %s", len(promoted), event.id)
     return promoted
 
@@ -97,6 +98,7 @@ def cancel(registration: Registration, now: datetime, notify: bool = True) -> No
     if notify:
         mails.queue_cancelled_mail(registration, now)
     db.session.flush()
+    seats_changed(registration.event_id)
     if was_confirmed and event is not None and is_open_for_signup(event, now):
         promote_waitlisted(event, now)
 
@@ -115,6 +117,7 @@ def promote_one(registration: Registration, now: datetime) -> None:
     registration.confirmed_at = now
     mails.queue_promoted_mail(registration, now)
     db.session.flush()
+    seats_changed(event.id)
 
 
 def set_checked_in(registration: Registration, checked_in: bool, now: datetime) -> None:

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import bindparam, case, func, insert, select, update
 
-from campaign.core.database import write_transaction
+from campaign.core.database import table_of, write_transaction
 from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
@@ -179,6 +179,20 @@ _REFERRER = select(Registration.id, Registration.email).where(
     Registration.event_id == bindparam("event_id"),
 )
 _INSERT_REGISTRATION = insert(Registration).returning(Registration.id)
+_EVENTS = table_of(Event)
+# updated_at set to itself: the column's onupdate must not run (the event did not change).
+_BUMP_SEATS_VERSION = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(seats_version=_EVENTS.c.seats_version + 1, updated_at=_EVENTS.c.updated_at)
+)
+
+
+def seats_changed(event_id: int) -> None:
+    """Note in the caller's transaction, with the event's seat lock held, that its seats
+    changed: a registration was added, or one's status changed (promoted, cancelled).
+    The public listing's cache key follows events.seats_version (campaign.events.cache_keys)."""
+    _core(_BUMP_SEATS_VERSION, {"event_id": event_id})
 
 
 def _core(statement: Any, params: dict[str, Any]) -> Any:
@@ -279,6 +293,7 @@ def _register_locked(
             confirmed_at=now if status == STATUS_CONFIRMED else None,
         ),
     ).scalar_one()
+    seats_changed(event.id)
     mails.queue_new_registration(
         registration_id, data.email, event.id, status, now, position=waitlisted + 1
     )

@@ -353,3 +353,16 @@ def test_a_connect_timeout_in_the_database_url_wins(clean_env, build, monkeypatc
     monkeypatch.setenv("CAMPAIGN_DATABASE_URL", "postgresql://u@db.internal/x")
     options = build().config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"] == {"connect_timeout": 10}
+
+
+def test_absolute_links_follow_a_base_url_changed_while_the_app_runs(app) -> None:
+    """The URL map is bound once per base URL (campaign.core.urls), never kept past a
+    change of BASE_URL; a path under the base stays in the links."""
+    with app.app_context():
+        app.config["BASE_URL"] = "https://one.example.org"
+        assert absolute_url("events.index") == "https://one.example.org/events"
+        assert absolute_url("events.detail", slug="walk") == "https://one.example.org/events/walk"
+        app.config["BASE_URL"] = "http://two.example.net:8080/campaign"
+        assert absolute_url("events.index") == "http://two.example.net:8080/campaign/events"
+        app.config["BASE_URL"] = "https://one.example.org"
+        assert absolute_url("events.index", ref=None) == "https://one.example.org/events"

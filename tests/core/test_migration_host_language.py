@@ -1,4 +1,4 @@
-"""0018 gives every host proposal a language: "en" for the rows already there; its
+"""0019 gives every host proposal a language: "en" for the rows already there; its
 downgrade drops the column in place, keeping every row (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.support.migrations import (  # noqa: F401 (keep_logging: an autouse f
 
 pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 
-BEFORE, AFTER = "0017_content_translations", "0018_host_language"
+BEFORE, AFTER = "0018_seats_version", "0019_host_language"
 
 
 def _proposal(conn: Connection, number: int) -> None:

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from campaign.core.timeutil import utcnow
 
@@ -336,3 +337,46 @@ def register_people(app):
         db.session.commit()
 
     return add
+
+
+def test_every_change_to_the_seats_shows_on_the_cached_listing_at_once(
+    app, client, soon, register_people
+):
+    """The listing is served from memory until its key changes: a cancellation, a walk-in
+    and a promotion change its badge as a new registration does (events.seats_version)."""
+    from campaign.attendees import checkin
+    from campaign.extensions import db
+    from campaign.signups import seats
+    from campaign.signups.models import Registration
+
+    event = soon("Limited", 1, capacity=3)
+    register_people(event, 2)
+    assert "1 place left" in _get(client)
+    assert "1 place left" in _get(client)  # from memory now
+    first = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
+    ).first()
+    seats.cancel(first, utcnow())
+    db.session.commit()
+    assert "2 places left" in _get(client)
+    checkin.add_walk_in(event, "At The Door", "", utcnow(), app.config["SECRET_KEY"])
+    db.session.commit()
+    assert "1 place left" in _get(client)
+    register_people(event, 2, start=10)  # the last seat, then the waitlist
+    assert ">Waitlist</span>" in _get(client)
+    waitlisted = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "waitlisted"
+        )
+    ).one()
+    seats.cancel(waitlisted, utcnow())  # the waitlist is empty again, the event full
+    db.session.commit()
+    assert ">Waitlist</span>" in _get(client)  # (full with a waitlist: the same badge)
+    confirmed = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.status == "confirmed"
+        )
+    ).first()
+    seats.cancel(confirmed, utcnow())
+    db.session.commit()
+    assert "1 place left" in _get(client)

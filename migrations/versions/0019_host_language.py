@@ -4,8 +4,8 @@ host_proposals.language: the locale a host proposed their event in ("en", "es");
 mail to them (confirm your email, the decision, their link) is written in it. Proposals
 already there were made before this was kept and get English, as before.
 
-Revision ID: 0018_host_language
-Revises: 0017_content_translations
+Revision ID: 0019_host_language
+Revises: 0018_seats_version
 Create Date: 2026-12-06 14:30:00.000000
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0018_host_language"
-down_revision = "0017_content_translations"
+revision = "0019_host_language"
+down_revision = "0018_seats_version"
 branch_labels = None
 depends_on = None
 
