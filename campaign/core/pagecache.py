@@ -96,6 +96,11 @@ def _digest(parts: Iterable[Any]) -> str:
     return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=20).hexdigest()
 
 
+def state_digest(parts: Iterable[Any]) -> str:
+    """A short digest of state values (a state may hold one in place of its parts)."""
+    return _digest(parts)
+
+
 def _placeholder(name: str) -> str:
     return f"\x00hole:{name}\x00"
 

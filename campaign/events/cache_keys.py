@@ -191,8 +191,9 @@ def event_page_ref(args: MultiDict[str, str]) -> str:
 
 
 def event_page_version(state: PublicPageState, now: datetime) -> tuple[Any, ...]:
-    """Everything the event page shows, the time only as before, during or after it."""
-    return (*state.parts, now < state.starts_at, now < state.ends_at)
+    """Everything the event page shows (its parts, digested), the time only as before,
+    during or after it."""
+    return (state.digest, now < state.starts_at, now < state.ends_at)
 
 
 def _listing_key(

@@ -366,3 +366,25 @@ def test_a_remembered_state_still_follows_the_time(app, event, monkeypatch) -> N
     # Nothing was committed, but the event has begun: not the copy stored before.
     app.test_client().get(path)
     assert len(calls) == 1
+
+
+def test_a_state_is_digested_once_and_follows_its_parts(app, event, register, monkeypatch):
+    from campaign.core.timeutil import utcnow
+    from campaign.events import cache_keys, event_page
+
+    digested: list[tuple[Any, ...]] = []
+    real = event_page.state_digest
+
+    def counting(parts: tuple[Any, ...]) -> str:
+        digested.append(parts)
+        return real(parts)
+
+    monkeypatch.setattr(event_page, "state_digest", counting)
+    state = event_page.public_page_state(event.slug)
+    assert state is not None
+    now = utcnow()
+    key = cache_keys.event_page_version(state, now)
+    assert cache_keys.event_page_version(state, now) == key and len(digested) == 1
+    register(event, "Amira Haddad", "amira@example.org")
+    changed = event_page.public_page_state(event.slug)
+    assert changed is not None and cache_keys.event_page_version(changed, now) != key
