@@ -23,19 +23,23 @@ same way before Flask as the views choose it) is part of the slot key, and pages
 CachedPages answers hits before the Flask request cycle, as stored cards are answered
 (campaign.graphics.serving): for a request without a session cookie to a registered
 route, one autocommit query (a single database round trip) reads the page's state, and a
-hit is sent straight from memory with fresh holes. Everything else (a miss, a visitor
-with a session, whose page may carry a flashed message, a database error, a 404) goes on
-to the Flask view, which renders and stores the page under the same key.
+hit is sent straight from memory with fresh holes. A route may let that state be
+remembered (Reads.remembered) while the database has not changed since it was read
+(campaign.core.changes: a look at SQLite's version number, or one small PostgreSQL round
+trip instead of the state query), so a hit then opens no pooled connection at all.
+Everything else (a miss, a visitor with a session, whose page may carry a flashed message,
+a database error, a 404) goes on to the Flask view, which renders and stores the page
+under the same key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request, session
@@ -45,6 +49,7 @@ from werkzeug.datastructures import MultiDict
 
 from campaign.core import compression
 from campaign.core.cache import VersionedCache, app_cache
+from campaign.core.changes import ChangeMarks
 from campaign.core.security import response_headers
 from campaign.core.timeutil import utcnow
 from campaign.i18n import negotiation
@@ -89,6 +94,11 @@ def row_text(entity: Any) -> Any:
 
 def _digest(parts: Iterable[Any]) -> str:
     return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=20).hexdigest()
+
+
+def state_digest(parts: Iterable[Any]) -> str:
+    """A short digest of state values (a state may hold one in place of its parts)."""
+    return _digest(parts)
 
 
 def _placeholder(name: str) -> str:
@@ -241,11 +251,53 @@ class PageKey:
     holes: dict[str, Callable[[], str]] = field(default_factory=dict)
 
 
-# (path parameters, query arguments, a connection, now) -> the page's key, or None when the
+T = TypeVar("T")
+
+
+class Reads:
+    """The database as a key function sees it in CachedPages, for one request: a
+    connection opened on first use, and reads remembered while the database is unchanged."""
+
+    def __init__(self, engine: Engine, marks: ChangeMarks | None, memory: dict[Any, Any]):
+        self._engine = engine
+        self._marks = marks
+        self._memory = memory
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        """An autocommit connection (PostgreSQL; SQLite: the app's), closed after the key."""
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return self._connection
+
+    def remembered(self, key: Hashable, read: Callable[[Connection], T]) -> T:
+        """read(connection), or what it gave for the same key when nothing has been
+        committed to the database since (the change mark is taken before reading).
+
+        read must depend on the database alone (no clock, no request): a value that
+        depends on the time is derived from what read returns, on every request."""
+        mark = self._marks.mark() if self._marks is not None else None
+        if mark is not None:
+            found = self._memory.get(key)
+            if found is not None and found[0] == mark:
+                value: T = found[1]
+                return value
+        value = read(self.connection())
+        if mark is not None:
+            if len(self._memory) >= MAX_PAGES:
+                self._memory.clear()
+            self._memory[key] = (mark, value)
+        return value
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+# (path parameters, query arguments, the database, now) -> the page's key, or None when the
 # Flask view must answer (not found, nothing to show).
-KeyFunction = Callable[
-    [dict[str, str], "MultiDict[str, str]", Connection, datetime], PageKey | None
-]
+KeyFunction = Callable[[dict[str, str], "MultiDict[str, str]", Reads, datetime], PageKey | None]
 
 
 @dataclass(frozen=True)
@@ -272,6 +324,9 @@ class CachedPages:
             self.default_locale = default_locale()
         self.secure_cookie = bool(app.config.get("SESSION_COOKIE_SECURE"))
         self._engine: Engine | None = None
+        self._marks: ChangeMarks | None = None
+        # Reads.remembered's values: key -> (change mark, value).
+        self._remembered: dict[Any, tuple[Hashable, Any]] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
@@ -336,6 +391,7 @@ class CachedPages:
                 # Closed with the app's engine (tests, a worker shutting down).
                 event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
                 engine = reader
+            self._marks = ChangeMarks(engine)
             self._engine = engine
         return self._engine
 
@@ -349,11 +405,13 @@ class CachedPages:
     ) -> tuple[bytes, str | None] | None:
         """The stored page's bytes and encoding, or None when Flask must answer."""
         with self.app.app_context():
+            reads = Reads(self._reader(), self._marks, self._remembered)
             try:
-                with self._reader().connect() as connection:
-                    key = route.key(params, args, connection, utcnow())
+                key = route.key(params, args, reads, utcnow())
             except SQLAlchemyError:
                 return None
+            finally:
+                reads.close()
             if key is None:
                 return None
             script_root = environ.get("SCRIPT_NAME", "").rstrip("/")

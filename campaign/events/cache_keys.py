@@ -22,6 +22,7 @@ from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.pagecache import (
     CachedRoute,
     PageKey,
+    Reads,
     columns_state,
     row_text,
     state_columns,
@@ -173,16 +174,17 @@ def event_page_ref(args: MultiDict[str, str]) -> str:
 
 
 def event_page_version(state: PublicPageState, now: datetime) -> tuple[Any, ...]:
-    """Everything the event page shows, the time only as before, during or after it."""
-    return (*state.parts, now < state.starts_at, now < state.ends_at)
+    """Everything the event page shows (its parts, digested), the time only as before,
+    during or after it."""
+    return (state.digest, now < state.starts_at, now < state.ends_at)
 
 
 def _listing_key(
-    params: dict[str, str], args: MultiDict[str, str], connection: Connection, now: datetime
+    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime
 ) -> PageKey | None:
     if asks_for_dates(args):
         return None
-    state = listing_state(now, connection)
+    state = listing_state(now, reads.connection())
     if state is None:
         return None
     dates = DateFilter()
@@ -192,10 +194,14 @@ def _listing_key(
 
 
 def _event_page_key(
-    params: dict[str, str], args: MultiDict[str, str], connection: Connection, now: datetime
+    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime
 ) -> PageKey | None:
     slug = params["slug"]
-    state = public_page_state(slug, connection)
+    # The state read depends on the database alone (the time is applied below), so it is
+    # remembered while nothing is committed.
+    state = reads.remembered(
+        ("event page", slug), lambda connection: public_page_state(slug, connection)
+    )
     if state is None:
         return None
     return PageKey(

@@ -27,6 +27,23 @@ def test_the_encoding_follows_accept_encoding(header: str | None, expected: str 
     assert accepted_encoding(header) == expected
 
 
+def test_each_accept_encoding_header_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from campaign.core import compression
+
+    parsed: list[str] = []
+    real = compression.parse_accept_header
+
+    def counting(value: str) -> object:
+        parsed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(compression, "parse_accept_header", counting)
+    header = "gzip, br;q=0.5, test-only-coding"
+    assert [accepted_encoding(header) for _ in range(3)] == ["br"] * 3
+    assert accepted_encoding(header, False) == "gzip"
+    assert parsed == [header, header], "once for each (header, brotli possible)"
+
+
 def test_a_spliced_page_is_one_valid_gzip_member_with_any_values() -> None:
     parts = [b"<html>" + b"static text " * 500, b" middle ", b"</html>"]
     page = Spliced(parts)

@@ -321,3 +321,31 @@ def _flip_signature(token: str) -> str:
     """The token with the first character of its signature changed."""
     payload, _, signature = token.rpartition(".")
     return f"{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+
+
+@pytest.mark.parametrize("keys", ["one-key", ("old-key", "new-key")])
+def test_a_form_token_is_the_one_itsdangerous_signs(monkeypatch, keys) -> None:
+    import time as time_module
+
+    monkeypatch.setattr(guard.secrets, "token_urlsafe", lambda n: "one-time-id-123")
+    made = time_module.time()
+    token = guard.form_token(keys, "walk-and-talk", now=made)
+    value = ["walk-and-talk", guard.KIND_FORM, int(made * 1000), "one-time-id-123"]
+    assert token == guard._serializer(keys).dumps(value)
+    claim = guard.read_token(keys, token, "walk-and-talk", 0, made + 5)
+    assert claim == guard.TokenClaim(None, "one-time-id-123")
+
+
+def test_a_form_token_reads_back_whatever_the_slug_and_only_under_its_keys() -> None:
+    import time as time_module
+
+    made = time_module.time()
+    # A payload deflate would shorten (itsdangerous would deflate it): still read back.
+    for slug in ("a" * 160, "straße-café", "walk"):
+        token = guard.form_token(("old-key", "new-key"), slug, now=made)
+        assert guard.read_token("new-key", token, slug, 0, made + 5).verdict is None
+        assert guard.read_token(("new-key",), token, slug, 0, made + 5).verdict is None
+        assert guard.read_token("other-key", token, slug, 0, made + 5).verdict == guard.INVALID
+        assert guard.read_token("new-key", token, slug + "x", 0, made + 5).verdict == (
+            guard.INVALID
+        )

@@ -298,3 +298,93 @@ def test_the_second_visitor_of_an_unknown_or_draft_page_gets_404(app, event, mak
     for _ in range(2):
         assert app.test_client().get(f"/events/{draft.slug}").status_code == 404
         assert app.test_client().get("/events/no-such-event").status_code == 404
+
+
+def test_a_hit_reads_no_state_while_nothing_is_committed(app, event, renders, monkeypatch):
+    from sqlalchemy import event as sqlalchemy_event
+    from sqlalchemy.pool import Pool
+
+    from campaign.core.changes import ChangeMarks
+
+    # As on a quiet server (other tests commit to a shared PostgreSQL meanwhile).
+    monkeypatch.setattr(ChangeMarks, "mark", lambda self: "nothing committed")
+    path = f"/events/{event.slug}"
+    app.test_client().get(path)  # rendered and stored
+    first = app.test_client().get(path)  # the state read and kept
+    seen: list[Any] = []
+
+    def checkout(*args: Any) -> None:
+        seen.append(args)
+
+    sqlalchemy_event.listen(Pool, "checkout", checkout)
+    try:
+        second = app.test_client().get(path)
+    finally:
+        sqlalchemy_event.remove(Pool, "checkout", checkout)
+    assert second.status_code == 200 and len(renders) == 1
+    assert seen == [], "a hit on an unchanged database opens no pooled connection"
+    assert _started(first.get_data(as_text=True)) != _started(second.get_data(as_text=True))
+
+
+def test_a_commit_from_another_process_changes_the_page_at_once(app, event, renders) -> None:
+    from sqlalchemy import create_engine, update
+
+    from campaign.events.models import Event
+
+    for _ in range(2):  # stored, then its state remembered
+        app.test_client().get(f"/events/{event.slug}")
+    # Another worker or host: its own engine and connection, not this app's session.
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with other.begin() as connection:
+        connection.execute(
+            update(Event).where(Event.id == event.id).values(title="Walk, Talk and Tea")
+        )
+    other.dispose()
+    page = app.test_client().get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Walk, Talk and Tea" in page and len(renders) == 2
+
+
+def test_a_remembered_state_still_follows_the_time(app, event, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from campaign.core import pagecache
+
+    path, started = f"/events/{event.slug}", event.starts_at + timedelta(minutes=1)
+    for _ in range(2):  # stored, then its state remembered
+        app.test_client().get(path)
+    calls: list[str] = []
+    real = app.view_functions["events.detail"]
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["slug"])
+        return real(**kwargs)
+
+    monkeypatch.setitem(app.view_functions, "events.detail", counted)
+    app.test_client().get(path)
+    assert calls == [], "answered from memory"
+    monkeypatch.setattr(pagecache, "utcnow", lambda: started)
+    # Nothing was committed, but the event has begun: not the copy stored before.
+    app.test_client().get(path)
+    assert len(calls) == 1
+
+
+def test_a_state_is_digested_once_and_follows_its_parts(app, event, register, monkeypatch):
+    from campaign.core.timeutil import utcnow
+    from campaign.events import cache_keys, event_page
+
+    digested: list[tuple[Any, ...]] = []
+    real = event_page.state_digest
+
+    def counting(parts: tuple[Any, ...]) -> str:
+        digested.append(parts)
+        return real(parts)
+
+    monkeypatch.setattr(event_page, "state_digest", counting)
+    state = event_page.public_page_state(event.slug)
+    assert state is not None
+    now = utcnow()
+    key = cache_keys.event_page_version(state, now)
+    assert cache_keys.event_page_version(state, now) == key and len(digested) == 1
+    register(event, "Amira Haddad", "amira@example.org")
+    changed = event_page.public_page_state(event.slug)
+    assert changed is not None and cache_keys.event_page_version(changed, now) != key
