@@ -37,6 +37,7 @@ from sqlalchemy import Engine, event
 _SQLITE = "sqlite"
 _POSTGRESQL = "postgresql"
 SNAPSHOT_QUERY = "SELECT pg_current_snapshot()::text"
+CONNECT_TIMEOUT = 10  # seconds, as campaign.config's DATABASE_CONNECT_TIMEOUT default
 
 
 class ChangeMarks:
@@ -113,6 +114,9 @@ class ChangeMarks:
         try:
             if connection is None:
                 cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+                # The app's engines get theirs from connect_args (campaign.config), which
+                # this connection does not go through: a silent server must not hang a hit.
+                cparams.setdefault("connect_timeout", CONNECT_TIMEOUT)
                 connection = self.engine.dialect.connect(*cargs, **cparams)
                 connection.autocommit = True
                 self._connection = connection

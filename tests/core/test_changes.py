@@ -137,3 +137,26 @@ def test_a_broken_postgresql_connection_gives_no_mark_then_a_new_one(
     assert again is not None and again != first
     marks.close()
     assert marks._connection is None
+
+
+def test_a_postgresql_server_that_never_answers_gives_no_mark_in_seconds(monkeypatch) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()  # completes TCP handshakes, then never says a word
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    monkeypatch.setattr(changes, "CONNECT_TIMEOUT", 2)  # libpq's smallest
+    engine = create_engine(f"postgresql+psycopg://u@127.0.0.1:{port}/x")
+    marks: list[object] = []
+    attempt = threading.Thread(target=lambda: marks.append(ChangeMarks(engine).mark()))
+    attempt.daemon = True  # one that hangs fails this test, not the run
+    try:
+        attempt.start()
+        attempt.join(timeout=20)
+        assert not attempt.is_alive(), "the mark still waits after 20 s"
+        assert marks == [None]  # the caller then reads afresh
+    finally:
+        listener.close()
+        engine.dispose()
