@@ -17,15 +17,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import String, bindparam, case, cast, func, insert, literal, select, true, update
+from sqlalchemy.orm import aliased
 
 from campaign.core.database import table_of, write_transaction
 from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
+from campaign.core.types import UTCDateTime
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail import services as mail
+from campaign.mail.models import KIND_CONFIRMED, STATUS_QUEUED, OutboxMessage
 from campaign.signups import mails, tokens
 from campaign.signups.models import (
     ACTIVE_STATUSES,
@@ -195,6 +198,164 @@ def seats_changed(event_id: int) -> None:
     _core(_BUMP_SEATS_VERSION, {"event_id": event_id})
 
 
+def _value(column: Any, name: str | None = None) -> Any:
+    """A bound value typed as `column` (a SELECT list item of INSERT ... SELECT)."""
+    return bindparam(name or column.key, type_=column.type)
+
+
+def _open_seat_statement() -> Any:
+    """PostgreSQL only, the first statement of a sign-up: either a confirmed registration
+    on an open event without a seat limit and its first mail (one round trip, and no wait
+    for the seat lock), or, on an event with a limit, that event's seat lock.
+
+    An event without a limit is read FOR SHARE, and only while it has none, is published
+    and has not started: an edit that sets a limit (FOR UPDATE) waits for this
+    transaction, and this statement, if it waits for such an edit, reads the edited row
+    and inserts nothing. Sign-ups for such an event do not wait for each other: with no
+    limit there is nothing to count. An address already registered gets no row (the
+    caller then goes the locked way, which answers for it); one being registered by a
+    concurrent request meets the active-email unique index (IntegrityError, as on the
+    locked way). (Written without ON CONFLICT, whose clause SQLAlchemy 2.0 cannot cache:
+    the statement would be compiled again on every request.)
+
+    An event with a limit is read FOR UPDATE (_EVENT_BY_SLUG's lock, in the same
+    statement): the counts are read by the next statement, which sees what the previous
+    holder committed.
+
+    One row: the new registration's id and event id (or NULLs) and the locked event's
+    seat columns (NULLs when no event with a limit has that slug).
+    """
+    table = Registration.__table__
+    now = bindparam("now", type_=UTCDateTime())
+    email = _value(table.c.email)
+    event = (
+        select(Event.id)
+        .where(
+            Event.slug == bindparam("slug"),
+            Event.capacity.is_(None),
+            Event.status == STATUS_PUBLISHED,
+            Event.starts_at > now,
+        )
+        .with_for_update(read=True)
+        .cte("open_event")
+    )
+    locked = (
+        select(*_SEAT_COLUMNS)
+        .where(Event.slug == bindparam("slug"), Event.capacity.is_not(None))
+        .with_for_update()
+        .cte("limited_event")
+    )
+    referrer = aliased(Registration)
+    referred_by = (
+        select(referrer.id)
+        .where(
+            referrer.referral_code == bindparam("code"),
+            referrer.event_id == event.c.id,
+            referrer.email != email,
+        )
+        .scalar_subquery()
+    )
+    registered = aliased(Registration)
+    already = (
+        select(registered.id)
+        .where(
+            registered.event_id == event.c.id,
+            registered.email == email,
+            registered.status != STATUS_CANCELLED,
+        )
+        .exists()
+    )
+    registration = (
+        insert(Registration)
+        .from_select(
+            [
+                "event_id",
+                "name",
+                "email",
+                "status",
+                "token_nonce",
+                "token_hash",
+                "referral_code",
+                "referred_by_id",
+                "is_consenting_to_updates",
+                "consent_at",
+                "is_name_on_card",
+                "is_unsubscribed",
+                "language",
+                "created_at",
+                "confirmed_at",
+            ],
+            select(
+                event.c.id,
+                _value(table.c.name),
+                email,
+                literal(STATUS_CONFIRMED, String),
+                _value(table.c.token_nonce),
+                _value(table.c.token_hash),
+                _value(table.c.referral_code),
+                referred_by,
+                _value(table.c.is_consenting_to_updates),
+                _value(table.c.consent_at),
+                literal(False),
+                literal(False),
+                _value(table.c.language),
+                now,
+                now,
+            ).where(~already),
+        )
+        .returning(Registration.id, Registration.event_id)
+        .cte("new_registration")
+    )
+    outbox = OutboxMessage.__table__
+    new_mail = (
+        insert(OutboxMessage)
+        .from_select(
+            [
+                "kind",
+                "event_id",
+                "registration_id",
+                "to_email",
+                "params",
+                "headers",
+                "message_id",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            select(
+                literal(KIND_CONFIRMED, String),
+                registration.c.event_id,
+                registration.c.id,
+                email,
+                _value(outbox.c.params, "mail_params"),
+                _value(outbox.c.headers, "mail_headers"),
+                _value(outbox.c.message_id),
+                # queue_new_registration's key: reg:<id>:<status>
+                literal("reg:", String)
+                + cast(registration.c.id, String)
+                + literal(f":{STATUS_CONFIRMED}", String),
+                literal(STATUS_QUEUED, String),
+                literal(0),
+                now,
+                now,
+            ),
+        )
+        .returning(OutboxMessage.registration_id, OutboxMessage.event_id)
+        .cte("new_mail")
+    )
+    one = select(literal(1).label("one")).subquery("one")
+    return select(
+        select(new_mail.c.registration_id).scalar_subquery().label("registration_id"),
+        select(new_mail.c.event_id).scalar_subquery().label("registered_on"),
+        *locked.c,
+    ).select_from(one.outerjoin(locked, true()))
+
+
+_REGISTER_OPEN_SEAT = _open_seat_statement()
+
+
 def _core(statement: Any, params: dict[str, Any]) -> Any:
     """Run a prebuilt Core statement on the session's connection and transaction."""
     return db.session.connection().execute(statement, params)
@@ -221,13 +382,51 @@ def register_by_slug(
     """
     if not is_clean:
         data = clean_input(data)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql" and not db.session().in_transaction():
+        row = _register_open_seat(slug, data, now, secret_key)
+        if row.registration_id is not None:
+            log.info("signup: new registration on event %s, status confirmed", row.registered_on)
+            return SignupResult(row.registration_id, is_new=True)
+        if row.id is not None:  # an event with a seat limit, now locked
+            return _register_locked(row, data, now, secret_key)
+        # A closed event, an address already registered, or a limit set or lifted at
+        # this moment: nothing was written, so the transaction this call began is ended
+        # (with any share lock, which the seat lock below could deadlock on) and the
+        # locked way answers.
+        db.session.rollback()
     write_transaction()
-    if db.session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         row = _core(_EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
         snapshot = None if row is None else (row[-3], int(row[-2]), int(row[-1]))
         return _register_locked(row, data, now, secret_key, snapshot)
     event = _core(_EVENT_BY_SLUG, {"key": slug}).first()
     return _register_locked(event, data, now, secret_key)
+
+
+def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key: str) -> Any:
+    """_REGISTER_OPEN_SEAT's row: a new registration's id (its first mail queued) or the
+    seat columns of the event with a limit it has locked (PostgreSQL only)."""
+    nonce = tokens.new_nonce()
+    return _core(
+        _REGISTER_OPEN_SEAT,
+        dict(
+            slug=slug,
+            now=now,
+            code=data.referral_code or None,
+            name=data.name,
+            email=data.email,
+            token_nonce=nonce,
+            token_hash=tokens.manage_token_hash(secret_key, nonce),
+            referral_code=tokens.new_referral_code(),
+            is_consenting_to_updates=data.is_consenting_to_updates,
+            consent_at=now if data.is_consenting_to_updates else None,
+            language=data.language,
+            mail_params={"resend": False},
+            mail_headers={},
+            message_id=mail.next_message_id(),
+        ),
+    ).one()
 
 
 def _seat_snapshot(event_id: int, email: str) -> tuple[int | None, int, int]:
