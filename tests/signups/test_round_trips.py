@@ -10,13 +10,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+from campaign.core.timeutil import utcnow
 from campaign.extensions import db
 from campaign.mail import services as mail_services
 from campaign.mail.models import OutboxMessage
+from campaign.signups import services
 from campaign.signups.models import Registration
 from tests.signups.conftest import count, only_registration, outbox
 
@@ -62,11 +64,11 @@ def test_an_event_with_a_seat_limit_takes_the_seat_lock(
     with statements(app) as sent:
         assert signup(event, email="sam@example.org").status_code == 303
     if is_postgresql():
-        # The first statement takes the seat lock (and inserts nothing); then the counts
-        # under the lock and the two inserts, as before: no extra round trip.
+        # The first statement takes the seat lock (and inserts nothing); the second reads
+        # the counts under the lock and inserts the registration and its mail.
+        assert len(sent) == 2, sent
         assert sent[0].startswith("WITH open_event AS")
-        assert [s.split()[0] for s in sent[1:]] == ["SELECT", "INSERT", "INSERT"], sent
-        assert "max(CASE" in sent[1], sent
+        assert sent[1].startswith("WITH seat_counts AS")
     assert only_registration("sam@example.org").status == "confirmed"
 
 
@@ -90,28 +92,52 @@ def _stored(email: str) -> tuple[dict[str, Any], dict[str, Any]]:
     }
     mail["registration"] = message.registration_id == registration.id
     mail["event"] = message.event_id == registration.event_id
-    mail["dedupe_key"] = message.dedupe_key == f"reg:{registration.id}:confirmed"
+    mail["dedupe_key"] = message.dedupe_key == f"reg:{registration.id}:{registration.status}"
     mail["times"] = message.created_at == message.next_attempt_at == registration.created_at
     mail["message_id"] = message.message_id.endswith("@campaign.example.org>")
     return kept, mail
 
 
+def _by_service(event: Any, name: str, email: str, consenting: bool) -> None:
+    """A registration the locked way (services.register, the mail through enqueue)."""
+    services.register(
+        event.id,
+        services.SignupInput(name=name, email=email, is_consenting_to_updates=consenting),
+        utcnow(),
+        current_app.config["SECRET_KEY"],
+    )
+    db.session.commit()
+
+
 @pytest.mark.parametrize("consenting", [True, False])
-def test_both_ways_store_the_same_registration_and_mail(
-    make_organizer, make_event, signup, consenting: bool
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"capacity": 10}, {"capacity": 1, "is_waitlist_enabled": True}],
+    ids=["no-limit", "seat", "waitlist"],
+)
+def test_the_form_stores_what_the_locked_way_stores(
+    make_organizer, make_event, signup, consenting: bool, fields: dict[str, Any]
 ):
     organizer = make_organizer()
-    unlimited, limited = make_event(organizer), make_event(organizer, capacity=10)
+    by_form, by_service = make_event(organizer, **fields), make_event(organizer, **fields)
     extra = {"keep_informed": "y"} if consenting else {}
-    assert signup(unlimited, name="Ana Díaz", email="ana@example.org", **extra).status_code == 303
-    assert signup(limited, name="Ana Díaz", email="bo@example.org", **extra).status_code == 303
-    fast, locked = _stored("ana@example.org"), _stored("bo@example.org")
-    assert fast[0] == {**locked[0], "email": "ana@example.org"}
-    assert fast[1] == locked[1]
-    assert fast[0]["is_consenting_to_updates"] is consenting
-    assert fast[1]["params"] == {"resend": False} and all(
-        fast[1][k] for k in ("registration", "event", "dedupe_key", "times", "message_id")
-    )
+    for n in range(3):  # with a waitlist: a seat, then places 1 and 2
+        email = f"person{n}@example.org"
+        assert signup(by_form, name="Ana Díaz", email=f"form-{email}", **extra).status_code == 303
+        _by_service(by_service, "Ana Díaz", f"service-{email}", consenting)
+        form, service = _stored(f"form-{email}"), _stored(f"service-{email}")
+        assert form[0] == {**service[0], "email": f"form-{email}"}
+        assert form[1] == service[1]
+        assert form[0]["is_consenting_to_updates"] is consenting
+        assert all(
+            form[1][k] for k in ("registration", "event", "dedupe_key", "times", "message_id")
+        )
+    if fields.get("is_waitlist_enabled"):
+        assert [_stored(f"form-person{n}@example.org")[1]["params"] for n in range(3)] == [
+            {"resend": False},
+            {"resend": False, "position": 1},
+            {"resend": False, "position": 2},
+        ]
 
 
 @pytest.mark.parametrize("capacity", [None, 10])
