@@ -220,12 +220,12 @@ def _open_seat_statement() -> Any:
     on an open event without a seat limit and its first mail (one round trip, and no wait
     for the seat lock), or, on an event with a limit, that event's seat lock.
 
-    An event without a limit is read FOR SHARE, and only while it has none, is published
-    and has not started: an edit that sets a limit (FOR UPDATE) waits for this
-    transaction, and this statement, if it waits for such an edit, reads the edited row
-    and inserts nothing. Sign-ups for such an event do not wait for each other: with no
-    limit there is nothing to count. An address already registered gets no row (the
-    caller then goes the locked way, which answers for it); one being registered by a
+    An event without a limit has its seats_version bumped (seats_changed(), which takes
+    its row lock until the commit), and only while it has no limit, is published and has
+    not started: a statement that waits for an edit setting a limit reads the edited row
+    and changes nothing. The lock is held for this one statement and the commit, not for
+    four round trips. An address already registered gets no row (the caller rolls back
+    the bump and goes the locked way, which answers for it); one being registered by a
     concurrent request meets the active-email unique index (IntegrityError, as on the
     locked way). (Written without ON CONFLICT, whose clause SQLAlchemy 2.0 cannot cache:
     the statement would be compiled again on every request.)
@@ -240,20 +240,22 @@ def _open_seat_statement() -> Any:
     table = Registration.__table__
     now = bindparam("now", type_=UTCDateTime())
     email = _value(table.c.email)
+    # seats_changed() in the same statement: the bump is the row lock.
     event = (
-        select(Event.id)
+        update(_EVENTS)
         .where(
-            Event.slug == bindparam("slug"),
-            Event.capacity.is_(None),
-            Event.status == STATUS_PUBLISHED,
-            Event.starts_at > now,
+            _EVENTS.c.slug == bindparam("event_slug"),
+            _EVENTS.c.capacity.is_(None),
+            _EVENTS.c.status == STATUS_PUBLISHED,
+            _EVENTS.c.starts_at > now,
         )
-        .with_for_update(read=True)
+        .values(seats_version=_EVENTS.c.seats_version + 1, updated_at=_EVENTS.c.updated_at)
+        .returning(_EVENTS.c.id)
         .cte("open_event")
     )
     locked = (
         select(*_SEAT_COLUMNS)
-        .where(Event.slug == bindparam("slug"), Event.capacity.is_not(None))
+        .where(Event.slug == bindparam("event_slug"), Event.capacity.is_not(None))
         .with_for_update()
         .cte("limited_event")
     )
@@ -520,9 +522,8 @@ def register_by_slug(
         if row.id is not None:  # an event with a seat limit, now locked
             return _register_limited_seat(row, data, now, secret_key)
         # A closed event, an address already registered, or a limit set or lifted at
-        # this moment: nothing was written, so the transaction this call began is ended
-        # (with any share lock, which the seat lock below could deadlock on) and the
-        # locked way answers.
+        # this moment: nothing but perhaps the seats_version bump was written, so the
+        # transaction this call began is rolled back and the locked way answers.
         db.session.rollback()
     write_transaction()
     if dialect == "sqlite":
@@ -540,7 +541,7 @@ def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key:
     return _core(
         _REGISTER_OPEN_SEAT,
         dict(
-            slug=slug,
+            event_slug=slug,  # not `slug`: an UPDATE would take it for its column
             now=now,
             code=data.referral_code or None,
             name=data.name,
@@ -593,6 +594,7 @@ def _register_limited_seat(
         return _register_locked(
             event, data, now, secret_key, (row.existing, int(row.confirmed), int(row.waitlisted))
         )
+    seats_changed(event.id)
     has_seat = event.capacity > row.confirmed and row.waitlisted == 0
     status = STATUS_CONFIRMED if has_seat else STATUS_WAITLISTED
     log.info("signup: new registration on event %s, status %s", event.id, status)

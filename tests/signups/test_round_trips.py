@@ -52,8 +52,8 @@ def test_a_sign_up_without_a_seat_limit_is_one_statement_on_postgresql(
         assert signup(event, email="sam@example.org").status_code == 303
     if is_postgresql():
         assert len(sent) == 1 and sent[0].startswith("WITH open_event AS"), sent
-    else:  # SQLite: BEGIN IMMEDIATE, the event and its counts in one read, two inserts
-        assert len(sent) == 4, sent
+    else:  # SQLite: BEGIN IMMEDIATE, the event and its counts, two inserts, the bump
+        assert len(sent) == 5, sent
     assert count(Registration) == 1 and count(OutboxMessage) == 1
 
 
@@ -66,9 +66,10 @@ def test_an_event_with_a_seat_limit_takes_the_seat_lock(
     if is_postgresql():
         # The first statement takes the seat lock (and inserts nothing); the second reads
         # the counts under the lock and inserts the registration and its mail.
-        assert len(sent) == 2, sent
+        assert len(sent) == 3, sent
         assert sent[0].startswith("WITH open_event AS")
         assert sent[1].startswith("WITH seat_counts AS")
+        assert sent[2].startswith("UPDATE events SET seats_version")
     assert only_registration("sam@example.org").status == "confirmed"
 
 
@@ -177,3 +178,26 @@ def test_a_started_event_without_a_seat_limit_is_closed(make_organizer, make_eve
     response = signup(event, email="late@example.org")
     assert response.status_code in (404, 409)
     assert count(Registration) == 0 and count(OutboxMessage) == 0
+
+
+@pytest.mark.parametrize("fields", [{}, {"capacity": 10}], ids=["no-limit", "seat"])
+def test_the_form_bumps_the_seats_version_once_per_new_registration(
+    make_organizer, make_event, signup, fields: dict[str, Any]
+):
+    from campaign.events.models import Event
+
+    event = make_event(make_organizer(), **fields)
+    event_id, updated_at = event.id, event.updated_at
+
+    def version() -> tuple[int, Any]:
+        db.session.rollback()
+        row = db.session.execute(
+            select(Event.seats_version, Event.updated_at).where(Event.id == event_id)
+        ).one()
+        return int(row[0]), row[1]
+
+    assert version() == (0, updated_at)
+    assert signup(event, email="sam@example.org").status_code == 303
+    assert version() == (1, updated_at)
+    assert signup(event, email="sam@example.org").status_code == 303  # already registered
+    assert version() == (1, updated_at)
