@@ -62,6 +62,12 @@ def _mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
 
 
+def next_message_id() -> str:
+    """A new Message-ID on this site's mail domain, as enqueue() gives each row (for a
+    statement that inserts an outbox row itself)."""
+    return new_message_id(_mail_domain())
+
+
 _renderers: dict[str, Renderer] = {}
 
 

@@ -17,15 +17,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import aliased
 
 from campaign.core.database import table_of, write_transaction
 from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
+from campaign.core.types import UTCDateTime
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail import services as mail
+from campaign.mail.models import KIND_CONFIRMED, KIND_WAITLISTED, STATUS_QUEUED, OutboxMessage
 from campaign.signups import mails, tokens
 from campaign.signups.models import (
     ACTIVE_STATUSES,
@@ -195,6 +210,283 @@ def seats_changed(event_id: int) -> None:
     _core(_BUMP_SEATS_VERSION, {"event_id": event_id})
 
 
+def _value(column: Any, name: str | None = None) -> Any:
+    """A bound value typed as `column` (a SELECT list item of INSERT ... SELECT)."""
+    return bindparam(name or column.key, type_=column.type)
+
+
+def _open_seat_statement() -> Any:
+    """PostgreSQL only, the first statement of a sign-up: either a confirmed registration
+    on an open event without a seat limit and its first mail (one round trip, and no wait
+    for the seat lock), or, on an event with a limit, that event's seat lock.
+
+    An event without a limit has its seats_version bumped (seats_changed(), which takes
+    its row lock until the commit), and only while it has no limit, is published and has
+    not started: a statement that waits for an edit setting a limit reads the edited row
+    and changes nothing. The lock is held for this one statement and the commit, not for
+    four round trips. An address already registered gets no row (the caller rolls back
+    the bump and goes the locked way, which answers for it); one being registered by a
+    concurrent request meets the active-email unique index (IntegrityError, as on the
+    locked way). (Written without ON CONFLICT, whose clause SQLAlchemy 2.0 cannot cache:
+    the statement would be compiled again on every request.)
+
+    An event with a limit is read FOR UPDATE (_EVENT_BY_SLUG's lock, in the same
+    statement): the counts are read by the next statement, which sees what the previous
+    holder committed.
+
+    One row: the new registration's id and event id (or NULLs) and the locked event's
+    seat columns (NULLs when no event with a limit has that slug).
+    """
+    table = Registration.__table__
+    now = bindparam("now", type_=UTCDateTime())
+    email = _value(table.c.email)
+    # seats_changed() in the same statement: the bump is the row lock.
+    event = (
+        update(_EVENTS)
+        .where(
+            _EVENTS.c.slug == bindparam("event_slug"),
+            _EVENTS.c.capacity.is_(None),
+            _EVENTS.c.status == STATUS_PUBLISHED,
+            _EVENTS.c.starts_at > now,
+        )
+        .values(seats_version=_EVENTS.c.seats_version + 1, updated_at=_EVENTS.c.updated_at)
+        .returning(_EVENTS.c.id)
+        .cte("open_event")
+    )
+    locked = (
+        select(*_SEAT_COLUMNS)
+        .where(Event.slug == bindparam("event_slug"), Event.capacity.is_not(None))
+        .with_for_update()
+        .cte("limited_event")
+    )
+    referrer = aliased(Registration)
+    referred_by = (
+        select(referrer.id)
+        .where(
+            referrer.referral_code == bindparam("code"),
+            referrer.event_id == event.c.id,
+            referrer.email != email,
+        )
+        .scalar_subquery()
+    )
+    registered = aliased(Registration)
+    already = (
+        select(registered.id)
+        .where(
+            registered.event_id == event.c.id,
+            registered.email == email,
+            registered.status != STATUS_CANCELLED,
+        )
+        .exists()
+    )
+    registration = (
+        insert(Registration)
+        .from_select(
+            [
+                "event_id",
+                "name",
+                "email",
+                "status",
+                "token_nonce",
+                "token_hash",
+                "referral_code",
+                "referred_by_id",
+                "is_consenting_to_updates",
+                "consent_at",
+                "is_name_on_card",
+                "is_unsubscribed",
+                "language",
+                "created_at",
+                "confirmed_at",
+            ],
+            select(
+                event.c.id,
+                _value(table.c.name),
+                email,
+                literal(STATUS_CONFIRMED, String),
+                _value(table.c.token_nonce),
+                _value(table.c.token_hash),
+                _value(table.c.referral_code),
+                referred_by,
+                _value(table.c.is_consenting_to_updates),
+                _value(table.c.consent_at),
+                literal(False),
+                literal(False),
+                _value(table.c.language),
+                now,
+                now,
+            ).where(~already),
+        )
+        .returning(Registration.id, Registration.event_id)
+        .cte("new_registration")
+    )
+    outbox = OutboxMessage.__table__
+    new_mail = (
+        insert(OutboxMessage)
+        .from_select(
+            [
+                "kind",
+                "event_id",
+                "registration_id",
+                "to_email",
+                "params",
+                "headers",
+                "message_id",
+                "dedupe_key",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            select(
+                literal(KIND_CONFIRMED, String),
+                registration.c.event_id,
+                registration.c.id,
+                email,
+                _value(outbox.c.params, "mail_params"),
+                _value(outbox.c.headers, "mail_headers"),
+                _value(outbox.c.message_id),
+                # queue_new_registration's key: reg:<id>:<status>
+                literal("reg:", String)
+                + cast(registration.c.id, String)
+                + literal(f":{STATUS_CONFIRMED}", String),
+                literal(STATUS_QUEUED, String),
+                literal(0),
+                now,
+                now,
+            ),
+        )
+        .returning(OutboxMessage.registration_id, OutboxMessage.event_id)
+        .cte("new_mail")
+    )
+    one = select(literal(1).label("one")).subquery("one")
+    return select(
+        select(new_mail.c.registration_id).scalar_subquery().label("registration_id"),
+        select(new_mail.c.event_id).scalar_subquery().label("registered_on"),
+        *locked.c,
+    ).select_from(one.outerjoin(locked, true()))
+
+
+_REGISTER_OPEN_SEAT = _open_seat_statement()
+
+
+def _limited_seat_statement() -> Any:
+    """PostgreSQL only, the second statement of a sign-up for an event with a seat limit,
+    its seat lock held: the seat counts, and the decision register() makes from them
+    (a seat, else a waitlist spot when the event keeps a waitlist; nothing for an address
+    already registered or a full event) with the registration and its first mail, in one
+    round trip. Seen after the lock was granted, the counts include what the previous
+    holder committed. One row: the counts (as _SEAT_SNAPSHOT) and the new registration's
+    id (NULL when nothing was inserted: the caller answers from the counts)."""
+    table = Registration.__table__
+    now = bindparam("now", type_=UTCDateTime())
+    email = _value(table.c.email)
+    event_id = bindparam("event_id", type_=Registration.event_id.type)
+    counts = (
+        select(*(column.label(name) for column, name in zip(
+            _SNAPSHOT_COLUMNS, ("existing", "confirmed", "waitlisted"), strict=True
+        )))
+        .where(Registration.event_id == event_id)
+        .cte("seat_counts")
+    )  # fmt: skip
+    has_seat = (bindparam("capacity", type_=Event.capacity.type) > counts.c.confirmed) & (
+        counts.c.waitlisted == 0
+    )
+    status = case((has_seat, STATUS_CONFIRMED), else_=STATUS_WAITLISTED)
+    decided = (
+        select(status.label("status"), counts.c.waitlisted)
+        .where(counts.c.existing.is_(None), has_seat | bindparam("waitlist"))
+        .cte("decided")
+    )
+    referrer = aliased(Registration)
+    referred_by = (
+        select(referrer.id)
+        .where(
+            referrer.referral_code == bindparam("code"),
+            referrer.event_id == event_id,
+            referrer.email != email,
+        )
+        .scalar_subquery()
+    )
+    registration = (
+        insert(Registration)
+        .from_select(
+            [
+                "event_id", "name", "email", "status", "token_nonce", "token_hash",
+                "referral_code", "referred_by_id", "is_consenting_to_updates", "consent_at",
+                "is_name_on_card", "is_unsubscribed", "language", "created_at", "confirmed_at",
+            ],
+            select(
+                event_id,
+                _value(table.c.name),
+                email,
+                decided.c.status,
+                _value(table.c.token_nonce),
+                _value(table.c.token_hash),
+                _value(table.c.referral_code),
+                referred_by,
+                _value(table.c.is_consenting_to_updates),
+                _value(table.c.consent_at),
+                literal(False),
+                literal(False),
+                _value(table.c.language),
+                now,
+                case((decided.c.status == STATUS_CONFIRMED, now)),
+            ),
+        )
+        .returning(Registration.id, Registration.status)
+        .cte("new_registration")
+    )  # fmt: skip
+    outbox = OutboxMessage.__table__
+    is_seat = registration.c.status == STATUS_CONFIRMED
+    new_mail = (
+        insert(OutboxMessage)
+        .from_select(
+            [
+                "kind", "event_id", "registration_id", "to_email", "params", "headers",
+                "message_id", "dedupe_key", "status", "attempts", "next_attempt_at",
+                "created_at",
+            ],
+            select(
+                case((is_seat, KIND_CONFIRMED), else_=KIND_WAITLISTED),
+                event_id,
+                registration.c.id,
+                email,
+                # queue_new_registration's params: the waitlist position after the others
+                case(
+                    (is_seat, _value(outbox.c.params, "mail_params")),
+                    else_=func.json_build_object(
+                        literal("resend", String), false(),
+                        literal("position", String), decided.c.waitlisted + 1,
+                    ),
+                ),
+                _value(outbox.c.headers, "mail_headers"),
+                _value(outbox.c.message_id),
+                # queue_new_registration's key: reg:<id>:<status>
+                literal("reg:", String)
+                + cast(registration.c.id, String)
+                + literal(":", String)
+                + registration.c.status,
+                literal(STATUS_QUEUED, String),
+                literal(0),
+                now,
+                now,
+            ).select_from(registration.join(decided, true())),
+        )
+        .returning(OutboxMessage.registration_id)
+        .cte("new_mail")
+    )  # fmt: skip
+    return select(
+        counts.c.existing,
+        counts.c.confirmed,
+        counts.c.waitlisted,
+        select(new_mail.c.registration_id).scalar_subquery().label("registration_id"),
+    ).select_from(counts)
+
+
+_REGISTER_LIMITED_SEAT = _limited_seat_statement()
+
+
 def _core(statement: Any, params: dict[str, Any]) -> Any:
     """Run a prebuilt Core statement on the session's connection and transaction."""
     return db.session.connection().execute(statement, params)
@@ -221,13 +513,92 @@ def register_by_slug(
     """
     if not is_clean:
         data = clean_input(data)
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql" and not db.session().in_transaction():
+        row = _register_open_seat(slug, data, now, secret_key)
+        if row.registration_id is not None:
+            log.info("signup: new registration on event %s, status confirmed", row.registered_on)
+            return SignupResult(row.registration_id, is_new=True)
+        if row.id is not None:  # an event with a seat limit, now locked
+            return _register_limited_seat(row, data, now, secret_key)
+        # A closed event, an address already registered, or a limit set or lifted at
+        # this moment: nothing but perhaps the seats_version bump was written, so the
+        # transaction this call began is rolled back and the locked way answers.
+        db.session.rollback()
     write_transaction()
-    if db.session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         row = _core(_EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
         snapshot = None if row is None else (row[-3], int(row[-2]), int(row[-1]))
         return _register_locked(row, data, now, secret_key, snapshot)
     event = _core(_EVENT_BY_SLUG, {"key": slug}).first()
     return _register_locked(event, data, now, secret_key)
+
+
+def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key: str) -> Any:
+    """_REGISTER_OPEN_SEAT's row: a new registration's id (its first mail queued) or the
+    seat columns of the event with a limit it has locked (PostgreSQL only)."""
+    nonce = tokens.new_nonce()
+    return _core(
+        _REGISTER_OPEN_SEAT,
+        dict(
+            event_slug=slug,  # not `slug`: an UPDATE would take it for its column
+            now=now,
+            code=data.referral_code or None,
+            name=data.name,
+            email=data.email,
+            token_nonce=nonce,
+            token_hash=tokens.manage_token_hash(secret_key, nonce),
+            referral_code=tokens.new_referral_code(),
+            is_consenting_to_updates=data.is_consenting_to_updates,
+            consent_at=now if data.is_consenting_to_updates else None,
+            language=data.language,
+            mail_params={"resend": False},
+            mail_headers={},
+            message_id=mail.next_message_id(),
+        ),
+    ).one()
+
+
+def _register_limited_seat(
+    event: Any, data: SignupInput, now: datetime, secret_key: str
+) -> SignupResult:
+    """register() on PostgreSQL for an event with a seat limit whose lock is held: the
+    counts, the decision and the inserts in one statement; register()'s answer from the
+    same counts when nothing was inserted (full, or already registered)."""
+    if event.status != STATUS_PUBLISHED or event.starts_at <= now:
+        raise SignupError(gettext("Registration for this event is closed."))
+    nonce = tokens.new_nonce()
+    row = _core(
+        _REGISTER_LIMITED_SEAT,
+        dict(
+            event_id=event.id,
+            capacity=event.capacity,
+            waitlist=bool(event.is_waitlist_enabled),
+            now=now,
+            code=data.referral_code or None,
+            name=data.name,
+            email=data.email,
+            token_nonce=nonce,
+            token_hash=tokens.manage_token_hash(secret_key, nonce),
+            referral_code=tokens.new_referral_code(),
+            is_consenting_to_updates=data.is_consenting_to_updates,
+            consent_at=now if data.is_consenting_to_updates else None,
+            language=data.language,
+            mail_params={"resend": False},
+            mail_headers={},
+            message_id=mail.next_message_id(),
+        ),
+    ).one()
+    if row.registration_id is None:
+        # The same counts, the same decision: full (EventFull) or already registered.
+        return _register_locked(
+            event, data, now, secret_key, (row.existing, int(row.confirmed), int(row.waitlisted))
+        )
+    seats_changed(event.id)
+    has_seat = event.capacity > row.confirmed and row.waitlisted == 0
+    status = STATUS_CONFIRMED if has_seat else STATUS_WAITLISTED
+    log.info("signup: new registration on event %s, status %s", event.id, status)
+    return SignupResult(row.registration_id, is_new=True)
 
 
 def _seat_snapshot(event_id: int, email: str) -> tuple[int | None, int, int]:

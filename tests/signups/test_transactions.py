@@ -42,6 +42,11 @@ def test_a_failure_after_register_and_before_commit_leaves_nothing(
 def test_a_failure_while_queueing_the_mail_leaves_no_registration(
     make_organizer, make_event, signup, monkeypatch
 ):
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip(
+            "the form's sign-up writes its mail in the registration's own statement there, "
+            "not through enqueue: test_round_trips.py has the database refuse the mail row"
+        )
     event = make_event(make_organizer())
     real = mail_services.enqueue
 
@@ -52,6 +57,27 @@ def test_a_failure_while_queueing_the_mail_leaves_no_registration(
     monkeypatch.setattr(mail_services, "enqueue", enqueue_then_fail)
     with pytest.raises(Boom):
         signup(event, email="sam@example.org")
+    monkeypatch.undo()
+    assert count(Registration) == 0
+    assert count(OutboxMessage) == 0
+
+
+def test_a_failure_while_the_service_queues_the_mail_leaves_no_registration(
+    app: Flask, make_organizer, make_event, monkeypatch
+):
+    event = make_event(make_organizer(), capacity=10)
+    real = mail_services.enqueue
+
+    def enqueue_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise Boom("the outbox insert failed")
+
+    monkeypatch.setattr(mail_services, "enqueue", enqueue_then_fail)
+    data = services.SignupInput(name="Sam", email="sam@example.org")
+    with pytest.raises(Boom):
+        services.register(event.id, data, utcnow(), app.config["SECRET_KEY"])
+        db.session.commit()
+    db.session.rollback()
     monkeypatch.undo()
     assert count(Registration) == 0
     assert count(OutboxMessage) == 0
