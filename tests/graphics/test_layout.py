@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import re
+
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from campaign.cardrender.text.bidi import paragraph_direction
@@ -198,6 +200,7 @@ def _greedy_exact(text: str, weight: str, size: int, width: int) -> list[str]:
     size=st.integers(22, 120),
     slack=st.integers(0, 400),
 )
+@example(text="4 x 4 x 4 x 4 x 4 x 4 x 4 x 4", weight=REGULAR, size=40, slack=200)
 def test_wrapping_decides_exactly_as_measuring_every_line(
     text: str, weight: str, size: int, slack: int
 ) -> None:
@@ -212,11 +215,14 @@ def test_wrapping_decides_exactly_as_measuring_every_line(
     weight=st.sampled_from([REGULAR, SEMIBOLD, BOLD]),
     size=st.integers(22, 200),
 )
+@example(text="0 x 0", weight=REGULAR, size=31)  # Inter draws that x as a sign (×)
 def test_line_estimates_stay_within_their_error_bound(text: str, weight: str, size: int) -> None:
     text = " ".join(text.split())
     exact = measure_line(text, weight, size, "ltr")
     estimate = estimate_line(text, weight, size, "ltr")
-    assert estimate is not None
+    if estimate is None:  # only a form across a space, which is measured exactly instead
+        assert re.search(r"\d ?x ?\d", text), text
+        return
     assert abs(estimate.width - exact.width) <= estimate_slack(exact.width)
     assert abs(estimate.advance - exact.advance) <= 1
     assert exact.ink is not None and estimate.ink is not None
