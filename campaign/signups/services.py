@@ -702,6 +702,24 @@ def set_language(registration: Registration, code: str, offered: Sequence[str]) 
     registration.language = code
 
 
+def is_registered(slug: str, email: str) -> bool:
+    """Whether the address (as clean_input leaves it) holds a live registration for the
+    event with that slug: what a sign-up that met the unique index checks, to tell a
+    concurrent identical submission (registered) from a write that failed (not)."""
+    return bool(
+        db.session.scalar(
+            select(Registration.id)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Event.slug == slug,
+                Registration.email == email,
+                Registration.status != STATUS_CANCELLED,
+            )
+            .limit(1)
+        )
+    )
+
+
 def find_by_token(token: str) -> Registration | None:
     """The live registration a manage token opens, or None (unknown or anonymised)."""
     if not token or len(token) > 100:

@@ -36,6 +36,7 @@ from campaign.signups.forms import ResendForm, SignupForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("signups", __name__)
+NOT_SAVED = N_("Your registration could not be saved. Nothing was stored: please try again.")
 
 
 def _secret() -> str:
@@ -116,8 +117,13 @@ def register(slug: str) -> Response:
         form.form_errors.append(str(exc))
         return _event_page_or_404(slug, form, 409)
     except IntegrityError:
-        # A concurrent identical submission won the race: same answer as a duplicate.
         db.session.rollback()
+        # A concurrent identical submission that won the race gets the duplicate's answer;
+        # anything else the database refused was not saved, and the person is told so.
+        if not services.is_registered(slug, data.email):
+            log.warning("signup: the database refused a registration for %s", slug)
+            form.form_errors.append(gettext(NOT_SAVED))
+            return _event_page_or_404(slug, form, 409)
     return redirect(url_for("signups.registered", slug=slug), 303)
 
 

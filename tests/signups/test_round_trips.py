@@ -151,8 +151,11 @@ def test_an_outbox_row_the_database_refuses_leaves_no_registration(
     assert signup(event, email="first@example.org").status_code == 303
     taken = db.session.scalar(select(OutboxMessage.message_id))
     monkeypatch.setattr(mail_services, "new_message_id", lambda _domain: taken)
-    # The unique Message-ID is refused; the answer is the one for a duplicate submission.
-    assert signup(event, email="second@example.org").status_code == 303
+    # The unique Message-ID is refused: nothing is stored, and the person is told so
+    # (never the "check your inbox" a concurrent identical submission gets).
+    refused = signup(event, email="second@example.org")
+    assert refused.status_code == 409
+    assert "could not be saved" in refused.get_data(as_text=True)
     assert count(Registration) == 1 and count(OutboxMessage) == 1
     assert outbox(to="second@example.org") == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from campaign.core.timeutil import utcnow
@@ -39,27 +40,29 @@ def test_a_failure_after_register_and_before_commit_leaves_nothing(
     assert count(Registration) == 1 and count(OutboxMessage) == 1
 
 
-def test_a_failure_while_queueing_the_mail_leaves_no_registration(
-    make_organizer, make_event, signup, monkeypatch
+@pytest.mark.parametrize("capacity", [None, 10], ids=["no-limit", "seat"])
+def test_a_failure_right_after_the_mail_is_written_leaves_no_registration(
+    make_organizer, make_event, signup, capacity: int | None
 ):
-    if db.engine.dialect.name == "postgresql":
-        pytest.skip(
-            "the form's sign-up writes its mail in the registration's own statement there, "
-            "not through enqueue: test_round_trips.py has the database refuse the mail row"
-        )
-    event = make_event(make_organizer())
-    real = mail_services.enqueue
+    """The statement that writes the outbox row has run (on PostgreSQL the one that writes
+    the registration too); a failure then rolls both back, whichever way the form took."""
+    event = make_event(make_organizer(), capacity=capacity)
 
-    def enqueue_then_fail(*args, **kwargs):
-        real(*args, **kwargs)
-        raise Boom("the outbox insert failed")
+    def fail_after_the_outbox_insert(_conn, _cursor, statement: str, *_args) -> None:
+        if "INSERT INTO outbox " in statement:
+            raise Boom("right after the outbox insert")
 
-    monkeypatch.setattr(mail_services, "enqueue", enqueue_then_fail)
-    with pytest.raises(Boom):
-        signup(event, email="sam@example.org")
-    monkeypatch.undo()
+    sqlalchemy_event.listen(db.engine, "after_cursor_execute", fail_after_the_outbox_insert)
+    try:
+        with pytest.raises(Boom):
+            signup(event, email="sam@example.org")
+    finally:
+        sqlalchemy_event.remove(db.engine, "after_cursor_execute", fail_after_the_outbox_insert)
+    db.session.rollback()
     assert count(Registration) == 0
     assert count(OutboxMessage) == 0
+    assert signup(event, email="sam@example.org").status_code == 303  # nothing half-done
+    assert count(Registration) == 1 and count(OutboxMessage) == 1
 
 
 def test_a_failure_while_the_service_queues_the_mail_leaves_no_registration(
