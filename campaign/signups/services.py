@@ -18,30 +18,18 @@ from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import (
-    String,
-    bindparam,
-    case,
-    cast,
-    false,
-    func,
-    insert,
-    literal,
     select,
-    true,
-    update,
 )
-from sqlalchemy.orm import aliased
 
-from campaign.core.database import table_of, write_transaction
+from campaign.core.database import write_transaction
 from campaign.core.forms import FieldErrors
 from campaign.core.text import has_control_characters
 from campaign.core.tokens import hash_token
-from campaign.core.types import UTCDateTime
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.mail import services as mail
-from campaign.mail.models import KIND_CONFIRMED, KIND_WAITLISTED, STATUS_QUEUED, OutboxMessage
 from campaign.signups import mails, tokens
+from campaign.signups import statements as sql
 from campaign.signups.models import (
     ACTIVE_STATUSES,
     DEFAULT_LANGUAGE,
@@ -158,333 +146,11 @@ def clean_language(code: str | None) -> str:
     return code
 
 
-# The hot path of the busiest day is built once, at import, as plain Core statements:
-# building and hashing a statement costs more than running it on SQLite.
-_SEAT_COLUMNS = (Event.id, Event.status, Event.starts_at, Event.capacity, Event.is_waitlist_enabled)
-_EVENT_BY_ID = select(*_SEAT_COLUMNS).where(Event.id == bindparam("key")).with_for_update()
-_EVENT_BY_SLUG = select(*_SEAT_COLUMNS).where(Event.slug == bindparam("key")).with_for_update()
-_SNAPSHOT_COLUMNS = (
-    func.max(
-        case(
-            (
-                # Active = not cancelled, as the partial unique index says (and no IN
-                # list to expand on every execution).
-                (Registration.email == bindparam("email"))
-                & (Registration.status != STATUS_CANCELLED),
-                Registration.id,
-            )
-        )
-    ),
-    func.count(case((Registration.status == STATUS_CONFIRMED, 1))),
-    func.count(case((Registration.status == STATUS_WAITLISTED, 1))),
-)
-_SEAT_SNAPSHOT = select(*_SNAPSHOT_COLUMNS).where(Registration.event_id == bindparam("event_id"))
-# SQLite only: the writer lock is already held (write_transaction), so the event and its
-# seat snapshot can be read in one statement. PostgreSQL needs the row lock first and the
-# counts in a later statement, which sees whatever the previous lock holder committed.
-_EVENT_AND_SNAPSHOT_BY_SLUG = (
-    select(*_SEAT_COLUMNS, *_SNAPSHOT_COLUMNS)
-    .select_from(Event)
-    .outerjoin(Registration, Registration.event_id == Event.id)
-    .where(Event.slug == bindparam("key"))
-    .group_by(Event.id)
-)
-_REFERRER = select(Registration.id, Registration.email).where(
-    Registration.referral_code == bindparam("code"),
-    Registration.event_id == bindparam("event_id"),
-)
-_INSERT_REGISTRATION = insert(Registration).returning(Registration.id)
-_EVENTS = table_of(Event)
-# updated_at set to itself: the column's onupdate must not run (the event did not change).
-_BUMP_SEATS_VERSION = (
-    update(_EVENTS)
-    .where(_EVENTS.c.id == bindparam("event_id"))
-    .values(seats_version=_EVENTS.c.seats_version + 1, updated_at=_EVENTS.c.updated_at)
-)
-
-
 def seats_changed(event_id: int) -> None:
     """Note in the caller's transaction, with the event's seat lock held, that its seats
     changed: a registration was added, or one's status changed (promoted, cancelled).
     The public listing's cache key follows events.seats_version (campaign.events.cache_keys)."""
-    _core(_BUMP_SEATS_VERSION, {"event_id": event_id})
-
-
-def _value(column: Any, name: str | None = None) -> Any:
-    """A bound value typed as `column` (a SELECT list item of INSERT ... SELECT)."""
-    return bindparam(name or column.key, type_=column.type)
-
-
-def _open_seat_statement() -> Any:
-    """PostgreSQL only, the first statement of a sign-up: either a confirmed registration
-    on an open event without a seat limit and its first mail (one round trip, and no wait
-    for the seat lock), or, on an event with a limit, that event's seat lock.
-
-    An event without a limit has its seats_version bumped (seats_changed(), which takes
-    its row lock until the commit), and only while it has no limit, is published and has
-    not started: a statement that waits for an edit setting a limit reads the edited row
-    and changes nothing. The lock is held for this one statement and the commit, not for
-    four round trips. An address already registered gets no row (the caller rolls back
-    the bump and goes the locked way, which answers for it); one being registered by a
-    concurrent request meets the active-email unique index (IntegrityError, as on the
-    locked way). (Written without ON CONFLICT, whose clause SQLAlchemy 2.0 cannot cache:
-    the statement would be compiled again on every request.)
-
-    An event with a limit is read FOR UPDATE (_EVENT_BY_SLUG's lock, in the same
-    statement): the counts are read by the next statement, which sees what the previous
-    holder committed.
-
-    One row: the new registration's id and event id (or NULLs) and the locked event's
-    seat columns (NULLs when no event with a limit has that slug).
-    """
-    table = Registration.__table__
-    now = bindparam("now", type_=UTCDateTime())
-    email = _value(table.c.email)
-    # seats_changed() in the same statement: the bump is the row lock.
-    event = (
-        update(_EVENTS)
-        .where(
-            _EVENTS.c.slug == bindparam("event_slug"),
-            _EVENTS.c.capacity.is_(None),
-            _EVENTS.c.status == STATUS_PUBLISHED,
-            _EVENTS.c.starts_at > now,
-        )
-        .values(seats_version=_EVENTS.c.seats_version + 1, updated_at=_EVENTS.c.updated_at)
-        .returning(_EVENTS.c.id)
-        .cte("open_event")
-    )
-    locked = (
-        select(*_SEAT_COLUMNS)
-        .where(Event.slug == bindparam("event_slug"), Event.capacity.is_not(None))
-        .with_for_update()
-        .cte("limited_event")
-    )
-    referrer = aliased(Registration)
-    referred_by = (
-        select(referrer.id)
-        .where(
-            referrer.referral_code == bindparam("code"),
-            referrer.event_id == event.c.id,
-            referrer.email != email,
-        )
-        .scalar_subquery()
-    )
-    registered = aliased(Registration)
-    already = (
-        select(registered.id)
-        .where(
-            registered.event_id == event.c.id,
-            registered.email == email,
-            registered.status != STATUS_CANCELLED,
-        )
-        .exists()
-    )
-    registration = (
-        insert(Registration)
-        .from_select(
-            [
-                "event_id",
-                "name",
-                "email",
-                "status",
-                "token_nonce",
-                "token_hash",
-                "referral_code",
-                "referred_by_id",
-                "is_consenting_to_updates",
-                "consent_at",
-                "is_name_on_card",
-                "is_unsubscribed",
-                "language",
-                "created_at",
-                "confirmed_at",
-            ],
-            select(
-                event.c.id,
-                _value(table.c.name),
-                email,
-                literal(STATUS_CONFIRMED, String),
-                _value(table.c.token_nonce),
-                _value(table.c.token_hash),
-                _value(table.c.referral_code),
-                referred_by,
-                _value(table.c.is_consenting_to_updates),
-                _value(table.c.consent_at),
-                literal(False),
-                literal(False),
-                _value(table.c.language),
-                now,
-                now,
-            ).where(~already),
-        )
-        .returning(Registration.id, Registration.event_id)
-        .cte("new_registration")
-    )
-    outbox = OutboxMessage.__table__
-    new_mail = (
-        insert(OutboxMessage)
-        .from_select(
-            [
-                "kind",
-                "event_id",
-                "registration_id",
-                "to_email",
-                "params",
-                "headers",
-                "message_id",
-                "dedupe_key",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                literal(KIND_CONFIRMED, String),
-                registration.c.event_id,
-                registration.c.id,
-                email,
-                _value(outbox.c.params, "mail_params"),
-                _value(outbox.c.headers, "mail_headers"),
-                _value(outbox.c.message_id),
-                # queue_new_registration's key: reg:<id>:<status>
-                literal("reg:", String)
-                + cast(registration.c.id, String)
-                + literal(f":{STATUS_CONFIRMED}", String),
-                literal(STATUS_QUEUED, String),
-                literal(0),
-                now,
-                now,
-            ),
-        )
-        .returning(OutboxMessage.registration_id, OutboxMessage.event_id)
-        .cte("new_mail")
-    )
-    one = select(literal(1).label("one")).subquery("one")
-    return select(
-        select(new_mail.c.registration_id).scalar_subquery().label("registration_id"),
-        select(new_mail.c.event_id).scalar_subquery().label("registered_on"),
-        *locked.c,
-    ).select_from(one.outerjoin(locked, true()))
-
-
-_REGISTER_OPEN_SEAT = _open_seat_statement()
-
-
-def _limited_seat_statement() -> Any:
-    """PostgreSQL only, the second statement of a sign-up for an event with a seat limit,
-    its seat lock held: the seat counts, and the decision register() makes from them
-    (a seat, else a waitlist spot when the event keeps a waitlist; nothing for an address
-    already registered or a full event) with the registration and its first mail, in one
-    round trip. Seen after the lock was granted, the counts include what the previous
-    holder committed. One row: the counts (as _SEAT_SNAPSHOT) and the new registration's
-    id (NULL when nothing was inserted: the caller answers from the counts)."""
-    table = Registration.__table__
-    now = bindparam("now", type_=UTCDateTime())
-    email = _value(table.c.email)
-    event_id = bindparam("event_id", type_=Registration.event_id.type)
-    counts = (
-        select(*(column.label(name) for column, name in zip(
-            _SNAPSHOT_COLUMNS, ("existing", "confirmed", "waitlisted"), strict=True
-        )))
-        .where(Registration.event_id == event_id)
-        .cte("seat_counts")
-    )  # fmt: skip
-    has_seat = (bindparam("capacity", type_=Event.capacity.type) > counts.c.confirmed) & (
-        counts.c.waitlisted == 0
-    )
-    status = case((has_seat, STATUS_CONFIRMED), else_=STATUS_WAITLISTED)
-    decided = (
-        select(status.label("status"), counts.c.waitlisted)
-        .where(counts.c.existing.is_(None), has_seat | bindparam("waitlist"))
-        .cte("decided")
-    )
-    referrer = aliased(Registration)
-    referred_by = (
-        select(referrer.id)
-        .where(
-            referrer.referral_code == bindparam("code"),
-            referrer.event_id == event_id,
-            referrer.email != email,
-        )
-        .scalar_subquery()
-    )
-    registration = (
-        insert(Registration)
-        .from_select(
-            [
-                "event_id", "name", "email", "status", "token_nonce", "token_hash",
-                "referral_code", "referred_by_id", "is_consenting_to_updates", "consent_at",
-                "is_name_on_card", "is_unsubscribed", "language", "created_at", "confirmed_at",
-            ],
-            select(
-                event_id,
-                _value(table.c.name),
-                email,
-                decided.c.status,
-                _value(table.c.token_nonce),
-                _value(table.c.token_hash),
-                _value(table.c.referral_code),
-                referred_by,
-                _value(table.c.is_consenting_to_updates),
-                _value(table.c.consent_at),
-                literal(False),
-                literal(False),
-                _value(table.c.language),
-                now,
-                case((decided.c.status == STATUS_CONFIRMED, now)),
-            ),
-        )
-        .returning(Registration.id, Registration.status)
-        .cte("new_registration")
-    )  # fmt: skip
-    outbox = OutboxMessage.__table__
-    is_seat = registration.c.status == STATUS_CONFIRMED
-    new_mail = (
-        insert(OutboxMessage)
-        .from_select(
-            [
-                "kind", "event_id", "registration_id", "to_email", "params", "headers",
-                "message_id", "dedupe_key", "status", "attempts", "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                case((is_seat, KIND_CONFIRMED), else_=KIND_WAITLISTED),
-                event_id,
-                registration.c.id,
-                email,
-                # queue_new_registration's params: the waitlist position after the others
-                case(
-                    (is_seat, _value(outbox.c.params, "mail_params")),
-                    else_=func.json_build_object(
-                        literal("resend", String), false(),
-                        literal("position", String), decided.c.waitlisted + 1,
-                    ),
-                ),
-                _value(outbox.c.headers, "mail_headers"),
-                _value(outbox.c.message_id),
-                # queue_new_registration's key: reg:<id>:<status>
-                literal("reg:", String)
-                + cast(registration.c.id, String)
-                + literal(":", String)
-                + registration.c.status,
-                literal(STATUS_QUEUED, String),
-                literal(0),
-                now,
-                now,
-            ).select_from(registration.join(decided, true())),
-        )
-        .returning(OutboxMessage.registration_id)
-        .cte("new_mail")
-    )  # fmt: skip
-    return select(
-        counts.c.existing,
-        counts.c.confirmed,
-        counts.c.waitlisted,
-        select(new_mail.c.registration_id).scalar_subquery().label("registration_id"),
-    ).select_from(counts)
-
-
-_REGISTER_LIMITED_SEAT = _limited_seat_statement()
+    _core(sql.BUMP_SEATS_VERSION, {"event_id": event_id})
 
 
 def _core(statement: Any, params: dict[str, Any]) -> Any:
@@ -500,7 +166,7 @@ def register(event_id: int, data: SignupInput, now: datetime, secret_key: str) -
     """
     data = clean_input(data)
     write_transaction()
-    event = _core(_EVENT_BY_ID, {"key": event_id}).first()
+    event = _core(sql.EVENT_BY_ID, {"key": event_id}).first()
     return _register_locked(event, data, now, secret_key)
 
 
@@ -527,19 +193,19 @@ def register_by_slug(
         db.session.rollback()
     write_transaction()
     if dialect == "sqlite":
-        row = _core(_EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
+        row = _core(sql.EVENT_AND_SNAPSHOT_BY_SLUG, {"key": slug, "email": data.email}).first()
         snapshot = None if row is None else (row[-3], int(row[-2]), int(row[-1]))
         return _register_locked(row, data, now, secret_key, snapshot)
-    event = _core(_EVENT_BY_SLUG, {"key": slug}).first()
+    event = _core(sql.EVENT_BY_SLUG, {"key": slug}).first()
     return _register_locked(event, data, now, secret_key)
 
 
 def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key: str) -> Any:
-    """_REGISTER_OPEN_SEAT's row: a new registration's id (its first mail queued) or the
+    """sql.REGISTER_OPEN_SEAT's row: a new registration's id (its first mail queued) or the
     seat columns of the event with a limit it has locked (PostgreSQL only)."""
     nonce = tokens.new_nonce()
     return _core(
-        _REGISTER_OPEN_SEAT,
+        sql.REGISTER_OPEN_SEAT,
         dict(
             event_slug=slug,  # not `slug`: an UPDATE would take it for its column
             now=now,
@@ -569,7 +235,7 @@ def _register_limited_seat(
         raise SignupError(gettext("Registration for this event is closed."))
     nonce = tokens.new_nonce()
     row = _core(
-        _REGISTER_LIMITED_SEAT,
+        sql.REGISTER_LIMITED_SEAT,
         dict(
             event_id=event.id,
             capacity=event.capacity,
@@ -603,7 +269,7 @@ def _register_limited_seat(
 
 def _seat_snapshot(event_id: int, email: str) -> tuple[int | None, int, int]:
     """(id of this email's active registration, confirmed count, waitlisted count)."""
-    row = _core(_SEAT_SNAPSHOT, {"event_id": event_id, "email": email}).one()
+    row = _core(sql.SEAT_SNAPSHOT, {"event_id": event_id, "email": email}).one()
     return row[0], int(row[1]), int(row[2])
 
 
@@ -639,13 +305,13 @@ def _register_locked(
 
     referred_by = None
     if data.referral_code:
-        referrer = _core(_REFERRER, {"code": data.referral_code, "event_id": event.id}).first()
+        referrer = _core(sql.REFERRER, {"code": data.referral_code, "event_id": event.id}).first()
         if referrer is not None and referrer.email != data.email:
             referred_by = referrer.id
 
     nonce = tokens.new_nonce()
     registration_id = _core(
-        _INSERT_REGISTRATION,
+        sql.INSERT_REGISTRATION,
         dict(
             event_id=event.id,
             name=data.name,
