@@ -34,7 +34,6 @@ under the same key.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,13 +42,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request, session
-from sqlalchemy import Connection, Engine, Text, cast, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from campaign.core import compression
 from campaign.core.cache import VersionedCache, app_cache
 from campaign.core.changes import ChangeMarks
+from campaign.core.pagestate import state_digest as _digest
 from campaign.core.security import response_headers
 from campaign.core.timeutil import utcnow
 from campaign.i18n import negotiation
@@ -59,46 +59,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 MAX_PAGES = 512
-
-
-def row_state(row: Any) -> tuple[Any, ...] | None:
-    """Every column value of an ORM row (None for no row): a row's part of a page key."""
-    if row is None:
-        return None
-    mapper = inspect(type(row))
-    return (mapper.class_.__name__, *(getattr(row, attr.key) for attr in mapper.column_attrs))
-
-
-def state_columns(entity: Any) -> list[Any]:
-    """The columns row_state reads, in its order, to select them with Core (a model or an
-    aliased model), so that a page's state can be read without loading ORM objects."""
-    info = inspect(entity)
-    return [getattr(entity, attr.key) for attr in info.mapper.column_attrs]
-
-
-def columns_state(entity: Any, values: Sequence[Any]) -> tuple[Any, ...] | None:
-    """row_state of the row whose state_columns(entity) are `values` (None: no row, as an
-    outer join gives it)."""
-    info = inspect(entity)
-    if all(value is None for value in values):
-        return None
-    return (info.mapper.class_.__name__, *values)
-
-
-def row_text(entity: Any) -> Any:
-    """An entity's whole row as text (PostgreSQL renders a row value as (col, col, ...)),
-    for the server to digest a page's state into one string."""
-    selectable: Any = inspect(entity).selectable
-    return cast(selectable.table_valued(), Text)
-
-
-def _digest(parts: Iterable[Any]) -> str:
-    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=20).hexdigest()
-
-
-def state_digest(parts: Iterable[Any]) -> str:
-    """A short digest of state values (a state may hold one in place of its parts)."""
-    return _digest(parts)
 
 
 def _placeholder(name: str) -> str:

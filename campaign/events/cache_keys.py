@@ -19,14 +19,8 @@ from werkzeug.datastructures import MultiDict
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
-from campaign.core.pagecache import (
-    CachedRoute,
-    PageKey,
-    Reads,
-    columns_state,
-    row_text,
-    state_columns,
-)
+from campaign.core.pagecache import CachedRoute, PageKey, Reads
+from campaign.core.pagestate import columns_state, row_text, state_columns
 from campaign.core.urls import page_number
 from campaign.events.event_page import PublicPageState, public_page_state
 from campaign.events.listing import DateFilter, clean_query

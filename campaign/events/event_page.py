@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
-from campaign.core.pagecache import columns_state, row_text, state_columns, state_digest
+from campaign.core.pagestate import columns_state, row_text, state_columns, state_digest
 from campaign.events.models import STATUS_DRAFT, Event
 from campaign.events.public import plausible_slug
 from campaign.extensions import db

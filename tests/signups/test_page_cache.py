@@ -208,7 +208,7 @@ def test_the_listing_state_read_with_core_matches_the_loaded_rows(
     app, campaign, make_organizer, make_event
 ) -> None:
     from campaign.campaigns.services import current_campaign
-    from campaign.core.pagecache import row_state
+    from campaign.core.pagestate import row_state
     from campaign.core.timeutil import utcnow
     from campaign.events import cache_keys as event_services
 
