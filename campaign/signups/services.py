@@ -203,26 +203,33 @@ def register_by_slug(
 def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key: str) -> Any:
     """sql.REGISTER_OPEN_SEAT's row: a new registration's id (its first mail queued) or the
     seat columns of the event with a limit it has locked (PostgreSQL only)."""
+    # event_slug, not `slug`: an UPDATE would take it for its column.
+    params = _one_statement_values(data, now, secret_key, event_slug=slug)
+    return _core(sql.REGISTER_OPEN_SEAT, params).one()
+
+
+def _one_statement_values(
+    data: SignupInput, now: datetime, secret_key: str, **event: Any
+) -> dict[str, Any]:
+    """The values of a one-statement sign-up (statements.REGISTER_*): the registration
+    and its first mail, with `event`'s own (which event, its limit)."""
     nonce = tokens.new_nonce()
-    return _core(
-        sql.REGISTER_OPEN_SEAT,
-        dict(
-            event_slug=slug,  # not `slug`: an UPDATE would take it for its column
-            now=now,
-            code=data.referral_code or None,
-            name=data.name,
-            email=data.email,
-            token_nonce=nonce,
-            token_hash=tokens.manage_token_hash(secret_key, nonce),
-            referral_code=tokens.new_referral_code(),
-            is_consenting_to_updates=data.is_consenting_to_updates,
-            consent_at=now if data.is_consenting_to_updates else None,
-            language=data.language,
-            mail_params={"resend": False},
-            mail_headers={},
-            message_id=mail.next_message_id(),
-        ),
-    ).one()
+    return dict(
+        event,
+        now=now,
+        code=data.referral_code or None,
+        name=data.name,
+        email=data.email,
+        token_nonce=nonce,
+        token_hash=tokens.manage_token_hash(secret_key, nonce),
+        referral_code=tokens.new_referral_code(),
+        is_consenting_to_updates=data.is_consenting_to_updates,
+        consent_at=now if data.is_consenting_to_updates else None,
+        language=data.language,
+        mail_params={"resend": False},
+        mail_headers={},
+        message_id=mail.next_message_id(),
+    )
 
 
 def _register_limited_seat(
@@ -233,28 +240,15 @@ def _register_limited_seat(
     same counts when nothing was inserted (full, or already registered)."""
     if event.status != STATUS_PUBLISHED or event.starts_at <= now:
         raise SignupError(gettext("Registration for this event is closed."))
-    nonce = tokens.new_nonce()
-    row = _core(
-        sql.REGISTER_LIMITED_SEAT,
-        dict(
-            event_id=event.id,
-            capacity=event.capacity,
-            waitlist=bool(event.is_waitlist_enabled),
-            now=now,
-            code=data.referral_code or None,
-            name=data.name,
-            email=data.email,
-            token_nonce=nonce,
-            token_hash=tokens.manage_token_hash(secret_key, nonce),
-            referral_code=tokens.new_referral_code(),
-            is_consenting_to_updates=data.is_consenting_to_updates,
-            consent_at=now if data.is_consenting_to_updates else None,
-            language=data.language,
-            mail_params={"resend": False},
-            mail_headers={},
-            message_id=mail.next_message_id(),
-        ),
-    ).one()
+    params = _one_statement_values(
+        data,
+        now,
+        secret_key,
+        event_id=event.id,
+        capacity=event.capacity,
+        waitlist=bool(event.is_waitlist_enabled),
+    )
+    row = _core(sql.REGISTER_LIMITED_SEAT, params).one()
     if row.registration_id is None:
         # The same counts, the same decision: full (EventFull) or already registered.
         return _register_locked(
