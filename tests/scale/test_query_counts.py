@@ -23,7 +23,7 @@ from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.organizers.models import Organizer
 from tests.conftest import login
-from tests.scale.conftest import count_queries
+from tests.support.queries import count_queries
 
 SMALL = (5, 50)
 BIG = (45, 450)  # added to SMALL: ten times the rows

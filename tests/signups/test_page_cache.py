@@ -276,8 +276,9 @@ def test_a_stored_page_is_answered_before_the_request_cycle(app, event, renders,
     assert "Walk and Talk" in brotli.decompress(listing.get_data()).decode()
 
 
-def test_a_visitor_with_a_session_goes_through_flask(app, event, renders, monkeypatch):
-    app.test_client().get(f"/events/{event.slug}")
+def _count_event_views(app, monkeypatch) -> list[str]:
+    """The slugs the Flask view of the event page renders from now on (a hit answered
+    from memory adds none)."""
     calls: list[str] = []
     real = app.view_functions["events.detail"]
 
@@ -286,6 +287,12 @@ def test_a_visitor_with_a_session_goes_through_flask(app, event, renders, monkey
         return real(**kwargs)
 
     monkeypatch.setitem(app.view_functions, "events.detail", counted)
+    return calls
+
+
+def test_a_visitor_with_a_session_goes_through_flask(app, event, renders, monkeypatch):
+    app.test_client().get(f"/events/{event.slug}")
+    calls = _count_event_views(app, monkeypatch)
     client = app.test_client()
     with client.session_transaction() as session:
         session["_flashes"] = [("info", "Only for this visitor")]
@@ -352,14 +359,7 @@ def test_a_remembered_state_still_follows_the_time(app, event, monkeypatch) -> N
     path, started = f"/events/{event.slug}", event.starts_at + timedelta(minutes=1)
     for _ in range(2):  # stored, then its state remembered
         app.test_client().get(path)
-    calls: list[str] = []
-    real = app.view_functions["events.detail"]
-
-    def counted(**kwargs: Any) -> Any:
-        calls.append(kwargs["slug"])
-        return real(**kwargs)
-
-    monkeypatch.setitem(app.view_functions, "events.detail", counted)
+    calls = _count_event_views(app, monkeypatch)
     app.test_client().get(path)
     assert calls == [], "answered from memory"
     monkeypatch.setattr(pagecache, "utcnow", lambda: started)

@@ -4,14 +4,11 @@ what the locked way (an event with a limit) stores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from flask import Flask, current_app
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from campaign.core.timeutil import utcnow
@@ -21,23 +18,7 @@ from campaign.mail.models import OutboxMessage
 from campaign.signups import services
 from campaign.signups.models import Registration
 from tests.signups.conftest import count, only_registration, outbox
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every statement the app's engine sends inside the block, first words only."""
-    sent: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split())[:60])
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield sent
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", before)
+from tests.support.queries import count_queries
 
 
 def is_postgresql() -> bool:
@@ -48,7 +29,8 @@ def test_a_sign_up_without_a_seat_limit_is_one_statement_on_postgresql(
     app: Flask, make_organizer, make_event, signup
 ):
     event = SimpleNamespace(slug=make_event(make_organizer()).slug)  # nothing left to load
-    with statements(app) as sent:
+    with count_queries(app) as log:
+        sent = log.statements
         assert signup(event, email="sam@example.org").status_code == 303
     if is_postgresql():
         assert len(sent) == 1 and sent[0].startswith("WITH open_event AS"), sent
@@ -61,7 +43,8 @@ def test_an_event_with_a_seat_limit_takes_the_seat_lock(
     app: Flask, make_organizer, make_event, signup
 ):
     event = SimpleNamespace(slug=make_event(make_organizer(), capacity=5).slug)
-    with statements(app) as sent:
+    with count_queries(app) as log:
+        sent = log.statements
         assert signup(event, email="sam@example.org").status_code == 303
     if is_postgresql():
         # The first statement takes the seat lock (and inserts nothing); the second reads
