@@ -46,6 +46,7 @@ from .text.fonts import (
     describe_character,
     raqm_available,
     raqm_status_message,
+    remember_font_digest,
     undrawable_characters,
 )
 
@@ -82,6 +83,7 @@ __all__ = [
     "plan_card",
     "raqm_available",
     "raqm_status_message",
+    "remember_font_digest",
     "render",
     "render_flyer",
     "render_flyer_with_report",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 
 import pytest
@@ -55,6 +56,63 @@ def test_font_digest_is_a_stable_sha256() -> None:
     assert len(digest) == 64
     assert int(digest, 16) >= 0
     assert font_digest() == digest
+
+
+@pytest.fixture
+def fresh_digest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """No digest known to this process yet; the list counts how often the fonts are hashed."""
+    hashed: list[int] = []
+    real = fonts._hash_fonts
+
+    def counting() -> str:
+        hashed.append(1)
+        return real()
+
+    monkeypatch.setattr(fonts, "_DIGEST", {})
+    monkeypatch.setattr(fonts, "_hash_fonts", counting)
+    return hashed
+
+
+def test_a_recorded_font_digest_is_reused_while_the_files_are_the_same(
+    tmp_path, fresh_digest: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = tmp_path / "cache" / "font-digest.json"
+    digest = fonts.remember_font_digest(memo)
+    assert fresh_digest == [1]
+    assert json.loads(memo.read_text())["digest"] == digest
+    monkeypatch.setattr(fonts, "_DIGEST", {})  # the next start
+    assert fonts.remember_font_digest(memo) == digest
+    assert font_digest() == digest
+    assert fresh_digest == [1], "read from the record, not hashed again"
+
+
+@pytest.mark.parametrize("change", ["size", "mtime", "inode", "file gone", "garbage"])
+def test_a_font_digest_record_for_other_files_is_not_trusted(
+    tmp_path, fresh_digest: list[int], change: str
+) -> None:
+    memo = tmp_path / "font-digest.json"
+    files = fonts._font_stats()
+    column = {"size": 1, "mtime": 2, "inode": 3}.get(change)
+    if column is not None:
+        files[0][column] = int(files[0][column]) + 1
+    elif change == "file gone":
+        files = files[1:]
+    memo.write_text(
+        "{not json" if change == "garbage" else json.dumps({"files": files, "digest": "f" * 64})
+    )
+    digest = fonts.remember_font_digest(memo)
+    assert digest != "f" * 64
+    assert digest == fonts._hash_fonts()
+    assert json.loads(memo.read_text()) == {"files": fonts._font_stats(), "digest": digest}
+
+
+def test_a_font_digest_that_cannot_be_recorded_is_still_computed(
+    tmp_path, fresh_digest: list[int]
+) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    digest = fonts.remember_font_digest(blocked / "font-digest.json")
+    assert len(digest) == 64 and fresh_digest == [1]
 
 
 def test_raqm_status_message_is_clear() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import mmap
+import os
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -98,9 +100,8 @@ def font_files() -> list[Path]:
     return sorted(paths)
 
 
-@cache
-def font_digest() -> str:
-    """Hex sha256 over the bundled font files (names and bytes), for render cache keys."""
+def _hash_fonts() -> str:
+    """Hex sha256 over the bundled font files' names and bytes."""
     digest = hashlib.sha256()
     for path in font_files():
         digest.update(path.relative_to(FONT_DIR).as_posix().encode())
@@ -111,6 +112,55 @@ def font_digest() -> str:
             while chunk := f.read(1 << 16):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+_DIGEST: dict[str, str] = {}  # "fonts": this process's digest, once known
+
+
+def font_digest() -> str:
+    """Hex sha256 over the bundled font files (names and bytes), for render cache keys."""
+    if "fonts" not in _DIGEST:
+        _DIGEST["fonts"] = _hash_fonts()
+    return _DIGEST["fonts"]
+
+
+def _font_stats() -> list[list[str | int]]:
+    """Each font file's name, size, modification time and inode: what changes when a file
+    is replaced or rewritten."""
+    stats: list[list[str | int]] = []
+    for path in font_files():
+        st = path.stat()
+        stats.append([path.relative_to(FONT_DIR).as_posix(), st.st_size, st.st_mtime_ns, st.st_ino])
+    return stats
+
+
+def remember_font_digest(memo: Path) -> str:
+    """font_digest(), read from `memo` when the font files are the ones it was recorded for
+    (same names, sizes, modification times and inodes, as Python trusts a .pyc), otherwise
+    hashed and recorded there: hashing the 32 MB of fonts was 26 ms of every start. A memo
+    that cannot be read or written only means hashing, as before."""
+    if "fonts" in _DIGEST:
+        return _DIGEST["fonts"]
+    try:
+        stats = _font_stats()
+    except OSError:
+        return font_digest()
+    try:
+        recorded = json.loads(memo.read_text(encoding="utf-8"))
+        if recorded["files"] == stats and isinstance(recorded["digest"], str):
+            _DIGEST["fonts"] = recorded["digest"]
+            return recorded["digest"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = font_digest()
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        partial = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"files": stats, "digest": digest}), encoding="utf-8")
+        os.replace(partial, memo)
+    except OSError as exc:
+        logger.warning("font digest not recorded: %s", type(exc).__name__)
+    return digest
 
 
 # --- Text layout engine -------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Share graphics on the site: views.public (bp "graphics") and views.manage (bp
 "graphics_manage", its pages built by views.manage_pages), and init_app, which sets the
-request size limit for logo uploads."""
+request size limit for logo uploads and reads the fonts' recorded digest."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import IO
 
 from flask import Flask, Request
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # Uploads are at most 5 MB; the rest is room for the multipart envelope and the form fields.
 MAX_REQUEST_BYTES = LOGO_MAX_BYTES + 512 * 1024
+# In the instance folder: the fonts' digest and the file facts it was computed for.
+FONT_DIGEST_MEMO = "font-digest.json"
 
 
 class UploadClosingRequest(Request):
@@ -46,7 +49,8 @@ class UploadClosingRequest(Request):
 
 
 def init_app(app: Flask) -> None:
-    """Request size limit for logo uploads, and say whether complex scripts will render."""
+    """Request size limit for logo uploads, say whether complex scripts will render, and
+    know the fonts' digest (every card key holds it) from the last start's record."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     if app.request_class is Request:  # leave a customised request class alone
@@ -56,3 +60,4 @@ def init_app(app: Flask) -> None:
         log.info(message)
     else:
         log.warning(message)
+    cardrender.remember_font_digest(Path(app.instance_path) / FONT_DIGEST_MEMO)
