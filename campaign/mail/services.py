@@ -119,9 +119,11 @@ def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) from templates/mail/<template>.txt and .html.
 
-    The text template starts with a 'Subject: ...' line and a blank line.
+    The text template starts with a 'Subject: ...' line and a blank line. Both see the
+    catalog's gettext and ngettext and the HTML helpers (link, button, strong, struck,
+    mono: MARKUP_HELPERS).
     """
-    context = {**catalog_callables(), **context}
+    context = {**catalog_callables(), **MARKUP_HELPERS, **context}
     text = render_template(f"mail/{template}.txt", **context)
     head, _, body = text.partition("\n\n")
     if not head.startswith("Subject:"):
@@ -340,3 +342,25 @@ def draft_of(row: OutboxMessage) -> Rendered | None:
         return renderer_for(row.kind)(row)
     except (CannotRender, KeyError):
         return None
+
+
+# The markup of the HTML mails' links and emphasis, so a translated sentence carries only
+# %(name)s. Python rather than Jinja macros: a macro call, and the import of the macros in
+# every template, cost more than the rest of a sentence. Markup's % escapes each value
+# (unless it is Markup itself), as {{ value }} does under autoescape.
+_LINK = Markup('<a href="%s" style="color:#0a5a73;">%s</a>')
+_BUTTON = Markup(
+    '<a href="%s" style="display:inline-block;background:#0b5563;color:#ffffff;'
+    'padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:bold;">%s</a>'
+)
+_STRONG = Markup("<strong>%s</strong>")
+_STRUCK = Markup("<s>%s</s>")
+_MONO = Markup('<strong style="font-family:monospace;">%s</strong>')
+
+MARKUP_HELPERS: dict[str, Callable[..., Markup]] = {
+    "link": lambda url, text: _LINK % (url, text),
+    "button": lambda url, text: _BUTTON % (url, text),
+    "strong": lambda text: _STRONG % (text,),
+    "struck": lambda text: _STRUCK % (text,),
+    "mono": lambda text: _MONO % (text,),
+}

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from flask import render_template
+from markupsafe import Markup
 from sqlalchemy import select
 
 from campaign.core.timeutil import utcnow
@@ -101,8 +102,40 @@ def test_the_bound_catalog_renders_as_flask_babel_does(app, people, locale, temp
         subject, text, html = mail.render(template, context)
         plain = render_template(f"mail/{template}.txt", **context)
         assert plain.partition("\n\n")[2].strip() + "\n" == text
-        assert render_template(f"mail/{template}.html", subject=subject, **context) == html
+        helpers = mail.MARKUP_HELPERS
+        assert render_template(f"mail/{template}.html", subject=subject, **helpers, **context) == (
+            html
+        )
     assert "&lt;Amira&gt;&amp;Co" in html  # escaped, as before
+
+
+# The Jinja macros the HTML mails used before MARKUP_HELPERS: the helpers must write what
+# these wrote, byte for byte.
+MACROS = """\
+{% macro link(url, text) %}<a href="{{ url }}" style="color:#0a5a73;">{{ text }}</a>{% endmacro %}
+{% macro button(url, text) %}<a href="{{ url }}" style="display:inline-block;background:#0b5563;\
+color:#ffffff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:bold;">\
+{{ text }}</a>{% endmacro %}
+{% macro strong(text) %}<strong>{{ text }}</strong>{% endmacro %}
+{% macro struck(text) %}<s>{{ text }}</s>{% endmacro %}
+{% macro mono(text) %}<strong style="font-family:monospace;">{{ text }}</strong>{% endmacro %}
+"""
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<b>"Q&A"</b>', "it's", Markup("<em>kept</em>"), "Zoë 名前", 42, None, ""],
+)
+def test_the_mail_markup_helpers_write_what_the_macros_wrote(app, value) -> None:
+    env = app.jinja_env.overlay(autoescape=True)
+    macros = env.from_string(MACROS).module
+    helpers = mail.MARKUP_HELPERS
+    for name in ("link", "button"):
+        written = helpers[name]("https://x.example/?a=1&b=<2>", value)
+        assert written == getattr(macros, name)("https://x.example/?a=1&b=<2>", value)
+        assert isinstance(written, Markup)
+    for name in ("strong", "struck", "mono"):
+        assert helpers[name](value) == getattr(macros, name)(value)
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
