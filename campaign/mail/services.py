@@ -134,8 +134,8 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def catalog_callables() -> dict[str, Any]:
-    """gettext and ngettext for the templates (`_()` and {% trans %} look them up in the
-    context first), bound to the catalog of the locale being rendered. They answer as the
+    """gettext, `_` and ngettext for the templates (`_()` and {% trans %} look them up in
+    the context first), bound to the catalog of the locale being rendered. They answer as the
     ones Flask-Babel installs in Jinja (new-style: escaped under autoescape, always
     %-formatted), which look the catalog up again on every string: a mail has dozens."""
     catalog = get_translations()
@@ -157,7 +157,9 @@ def catalog_callables() -> dict[str, Any]:
             text = Markup(text)  # noqa: S704  # nosec B704  # the catalog, as Jinja trusts it
         return text % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    # `_` too: Jinja's own `_` looks `gettext` up in the context and calls it through a
+    # second Context.call, on each of a mail's few dozen sentences.
+    return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 
 
 def enqueue(
