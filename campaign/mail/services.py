@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
-from flask_babel import get_translations
+from flask import current_app
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -119,18 +119,30 @@ def shared(key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) from templates/mail/<template>.txt and .html.
 
-    The text template starts with a 'Subject: ...' line and a blank line. Both see the
+    The text template starts with a 'Subject: ...' line and a blank line. Both see what
+    Flask's render_template would give them (the context processors' values), the
     catalog's gettext and ngettext and the HTML helpers (link, button, strong, struck,
-    mono: MARKUP_HELPERS).
+    mono: MARKUP_HELPERS): worked out once per language in a rendering_batch().
     """
-    context = {**catalog_callables(), **MARKUP_HELPERS, **context}
-    text = render_template(f"mail/{template}.txt", **context)
+    values = shared(("template values", str(get_locale())), _template_values)
+    context = {**values, **context}
+    env = current_app.jinja_env
+    text = env.get_template(f"mail/{template}.txt").render(context)
     head, _, body = text.partition("\n\n")
     if not head.startswith("Subject:"):
         raise ValueError(f"mail/{template}.txt must start with a Subject: line")
     subject = " ".join(head[len("Subject:") :].split())
-    html = render_template(f"mail/{template}.html", subject=subject, **context)
+    html = env.get_template(f"mail/{template}.html").render({**context, "subject": subject})
     return subject, body.strip() + "\n", html
+
+
+def _template_values() -> dict[str, Any]:
+    """What every mail template sees besides its own context: the app's context
+    processors (as render_template adds them), the catalog's callables and the HTML
+    helpers."""
+    values: dict[str, Any] = {}
+    current_app.update_template_context(values)
+    return {**values, **catalog_callables(), **MARKUP_HELPERS}
 
 
 def catalog_callables() -> dict[str, Any]:
