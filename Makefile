@@ -54,11 +54,16 @@ $(INSTANCE)/config.py:
 ## (in parallel: one pytest-xdist worker per CPU, at most 8; PYTEST_ARGS='-n 0' runs it serially)
 # worksteal: a worker with nothing left takes tests queued for another, so no worker idles
 # while one still holds a backlog behind a long test.
+# PYTHONDONTWRITEBYTECODE is cleared for pytest: every worker imports the ~270 test modules,
+# which pytest rewrites (its assert messages) and caches as bytecode in the git-ignored
+# __pycache__ folders only when writing bytecode is allowed; without that cache each worker
+# spent 6 of its 9 seconds of start-up rewriting them, on every run. (A cache once written
+# is read even where the variable is set.)
 test: $(VENV)/.installed-test i18n-compile
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --ignore=tests/audit -n auto --dist worksteal $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest --ignore=tests/audit -n auto --dist worksteal $(PYTEST_ARGS)
 
 # --- translations (campaign/i18n; README "Languages") ---------------------------------------
 PYBABEL := $(BIN)/pybabel
