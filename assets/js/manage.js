@@ -2,15 +2,18 @@
 (function () {
   "use strict";
 
-  // The broadcast form's send button says how many people the chosen audience reaches.
+  // The broadcast form's send button says how many people the chosen audience reaches
+  // (each option carries its count in the page's language). Set again once this script
+  // runs, for a choice made before it did or restored by the browser.
+  function showAudience(radio) {
+    var count = radio.form && radio.form.querySelector("[data-send-count] span");
+    if (count && radio.checked) count.textContent = radio.getAttribute("data-people");
+  }
   document.addEventListener("change", function (event) {
     var radio = event.target;
-    if (!radio.matches || !radio.matches("input[type=radio][data-count]")) return;
-    var button = radio.form && radio.form.querySelector("[data-send-count] span");
-    if (!button) return;
-    var n = parseInt(radio.getAttribute("data-count"), 10) || 0;
-    button.textContent = n + (n === 1 ? " person" : " people");
+    if (radio.matches && radio.matches("input[type=radio][data-people]")) showAudience(radio);
   });
+  document.querySelectorAll("input[type=radio][data-people]:checked").forEach(showAudience);
 })();
 
 // The check-in page's camera: where the browser can read QR codes (BarcodeDetector), the

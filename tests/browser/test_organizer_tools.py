@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign
@@ -108,6 +108,24 @@ def _outbox(server: LiveServer, kind: str) -> list[tuple[str, str]]:
         ).all()
         db.session.remove()
         return [(to, k) for to, k in rows]
+
+
+def test_the_send_button_counts_an_audience_chosen_before_the_script_ran(
+    browser: Browser, new_page: Callable[..., Page], tools_server: LiveServer
+) -> None:
+    page = _signed_in(browser, new_page, tools_server)
+    held: list[Route] = []
+    page.route("**/js/manage.js*", lambda route: held.append(route))  # arrives late
+    # Not waiting for DOMContentLoaded: a deferred script held back holds it back too.
+    page.goto(
+        tools_server(f"/manage/events/{tools_server.data['event_id']}/broadcast"),
+        wait_until="commit",
+    )
+    page.get_by_label("People on the waitlist").check()
+    expect(page.get_by_role("button", name="Send to 2 people")).to_be_visible()
+    assert held, "manage.js was asked for and is held back"
+    held[0].continue_()
+    expect(page.get_by_role("button", name="Send to 0 people")).to_be_visible()
 
 
 def test_broadcast_preview_and_test_send(
