@@ -86,7 +86,9 @@ def test_a_recorded_font_digest_is_reused_while_the_files_are_the_same(
     assert fresh_digest == [1], "read from the record, not hashed again"
 
 
-@pytest.mark.parametrize("change", ["size", "mtime", "inode", "file gone", "garbage"])
+@pytest.mark.parametrize(
+    "change", ["size", "mtime", "inode", "file gone", "garbage", "empty digest", "digest a number"]
+)
 def test_a_font_digest_record_for_other_files_is_not_trusted(
     tmp_path, fresh_digest: list[int], change: str
 ) -> None:
@@ -97,12 +99,12 @@ def test_a_font_digest_record_for_other_files_is_not_trusted(
         files[0][column] = int(files[0][column]) + 1
     elif change == "file gone":
         files = files[1:]
+    recorded = {"empty digest": "", "digest a number": 7}.get(change, "f" * 64)
     memo.write_text(
-        "{not json" if change == "garbage" else json.dumps({"files": files, "digest": "f" * 64})
+        "{not json" if change == "garbage" else json.dumps({"files": files, "digest": recorded})
     )
     digest = fonts.remember_font_digest(memo)
-    assert digest != "f" * 64
-    assert digest == fonts._hash_fonts()
+    assert digest == fonts._hash_fonts() != recorded
     assert json.loads(memo.read_text()) == {"files": fonts._font_stats(), "digest": digest}
 
 

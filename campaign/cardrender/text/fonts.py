@@ -7,6 +7,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -115,6 +116,7 @@ def _hash_fonts() -> str:
 
 
 _DIGEST: dict[str, str] = {}  # "fonts": this process's digest, once known
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def font_digest() -> str:
@@ -147,9 +149,10 @@ def remember_font_digest(memo: Path) -> str:
         return font_digest()
     try:
         recorded = json.loads(memo.read_text(encoding="utf-8"))
-        if recorded["files"] == stats and isinstance(recorded["digest"], str):
-            _DIGEST["fonts"] = recorded["digest"]
-            return recorded["digest"]
+        digest = recorded["digest"]
+        if recorded["files"] == stats and _HEX_SHA256.fullmatch(digest):
+            _DIGEST["fonts"] = digest
+            return str(digest)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     digest = font_digest()
