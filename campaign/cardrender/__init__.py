@@ -8,7 +8,7 @@ words, `alt_text` describes the card, and `render` ties them together.
 
 from __future__ import annotations
 
-from .alt_text import ALT_TEXT_LIMIT, alt_text
+from .alt_text import ALT_TEXT_LIMIT, ALT_TEXT_VERSION, alt_text
 from .contrast import MIN_TEXT_CONTRAST, THEME_PAIRS, contrast_ratio, is_hex_colour, validate_theme
 from .kinds import plan_card
 from .render import (
@@ -52,6 +52,7 @@ from .text.fonts import (
 
 __all__ = [
     "ALT_TEXT_LIMIT",
+    "ALT_TEXT_VERSION",
     "DEFAULT_THEME",
     "LABEL_DEFAULTS",
     "MAX_PDF_BYTES",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, alt_text
+from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, ALT_TEXT_VERSION, alt_text
 from campaign.cardrender.render import TextDoesNotFit, render_with_report
 from campaign.cardrender.specs import PRESETS, CardSpec
 
@@ -123,3 +127,28 @@ def test_alt_text_holds_drawn_words_for_any_text(kind: str, preset: str, words: 
     text = alt_text(spec, preset)
     assert len(text) <= ALT_TEXT_LIMIT
     assert_holds_drawn_words(spec, preset, text)
+
+
+ALT_GOLDEN = Path(__file__).resolve().parent / "golden" / "alt_texts.json"
+
+
+def test_a_change_to_the_texts_raises_their_version() -> None:
+    """Pages keep alt texts on disk by card key and ALT_TEXT_VERSION: texts that change
+    under the same version would leave every host showing the old ones."""
+    texts = {
+        f"{kind}-{preset}": alt_text(sample_spec(kind), preset)
+        for kind in KINDS
+        for preset in PRESETS
+    }
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        record = {"version": ALT_TEXT_VERSION, "texts": texts}
+        ALT_GOLDEN.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        pytest.skip(f"{ALT_GOLDEN.name} rewritten")
+    record = json.loads(ALT_GOLDEN.read_text())
+    if record["version"] == ALT_TEXT_VERSION:
+        assert record["texts"] == texts, (
+            "alt texts changed: raise cardrender.ALT_TEXT_VERSION, then rewrite "
+            f"{ALT_GOLDEN.name} with UPDATE_GOLDEN=1"
+        )
+    else:
+        pytest.fail(f"ALT_TEXT_VERSION changed: rewrite {ALT_GOLDEN.name} with UPDATE_GOLDEN=1")

@@ -81,7 +81,8 @@ def test_prune_keeps_current_and_recent_cards(
     )
     db.session.commit()
     result = runner.invoke(args=["cards", "prune"])
-    assert "Deleted 4 files and 4 stale keys" in result.output
+    # Each of the 4 old cards: its PNG and its kept alt text (no thumbnail was asked for).
+    assert "Deleted 8 files and 4 stale keys" in result.output
     assert not any(store.read(r.key) for r in old.values())
     assert all(store.read(r.key) for r in current.values()), "current cards are never deleted"
     assert client.get(old["og"].url).status_code == 404

@@ -19,6 +19,7 @@ from campaign.core.database import write_transaction
 from campaign.events.models import STATUS_CANCELLED, STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.graphics.models import CardRender, FactCard
+from campaign.graphics.services.alt_memo import delete_alt
 from campaign.graphics.services.cardspecs import (
     PRESET_ORDER,
     attending_spec,
@@ -154,6 +155,11 @@ def register_current(now: datetime) -> list[CurrentCard]:
     return cards
 
 
+def _delete_derived(key: str) -> int:
+    """Delete what was made from a card besides its file: thumbnails and kept alt text."""
+    return delete_thumbs(key) + delete_alt(key)
+
+
 def prune(now: datetime, keep_days: int = PRUNE_AFTER_DAYS) -> dict[str, int]:
     """Delete rendered files (and registry rows) no page has pointed at for keep_days.
 
@@ -172,16 +178,16 @@ def prune(now: datetime, keep_days: int = PRUNE_AFTER_DAYS) -> dict[str, int]:
         if row.key in current:
             continue
         if row.fact_card_id in withdrawn:
-            deleted_files += int(store.delete(row.key)) + delete_thumbs(row.key)
+            deleted_files += int(store.delete(row.key)) + _delete_derived(row.key)
             continue
         personal = row.kind == "attending" and "registration_id" in row.spec
         if personal or row.referenced_at < cutoff:
-            deleted_files += int(store.delete(row.key)) + delete_thumbs(row.key)
+            deleted_files += int(store.delete(row.key)) + _delete_derived(row.key)
             db.session.delete(row)
             deleted_rows += 1
     known = set(db.session.scalars(select(CardRender.key)))
     for key in store.keys() - known - current:
-        deleted_files += int(store.delete(key)) + delete_thumbs(key)
+        deleted_files += int(store.delete(key)) + _delete_derived(key)
     leftovers = store.sweep_leftovers()
     db.session.flush()
     return {"rows": deleted_rows, "files": deleted_files, "leftovers": leftovers}

@@ -17,10 +17,11 @@ from flask_babel import gettext
 
 from campaign import cardrender
 from campaign.campaigns.models import Campaign
-from campaign.cardrender import PRESETS, CardSpec, alt_text
+from campaign.cardrender import PRESETS, CardSpec
 from campaign.core.urls import absolute_url
 from campaign.events.models import Event
 from campaign.graphics.models import FactCard, FactTexts
+from campaign.graphics.services.alt_memo import card_alt
 from campaign.graphics.services.cardspecs import (
     PRESET_LABELS,
     PRESET_ORDER,
@@ -34,7 +35,13 @@ from campaign.graphics.services.cardspecs import (
     texts_spec,
 )
 from campaign.graphics.services.content import approved_facts
-from campaign.graphics.services.registry import card_key, key_for, register_keys, register_later
+from campaign.graphics.services.registry import (
+    card_key,
+    is_named,
+    key_for,
+    register_keys,
+    register_later,
+)
 from campaign.graphics.services.thumbs import THUMB_WIDTHS
 from campaign.signups.models import Registration
 
@@ -43,8 +50,9 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=2048)
 def _alt(spec: CardSpec, preset: str) -> str:
-    """The card's alt text (cached: pages ask for the same cards)."""
-    return alt_text(spec, preset)
+    """The card's alt text (cached: pages ask for the same cards; kept on disk unless the
+    card shows a registrant's name)."""
+    return card_alt(spec, preset, None if is_named(spec) else card_key(spec, preset))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from campaign.core.timeutil import utcnow
 from campaign.core.tokens import secret_keys
 from campaign.extensions import db
 from campaign.graphics.models import CardRender, FactCard
+from campaign.graphics.services.alt_memo import delete_alt
 from campaign.graphics.services.cardspecs import (
     PRESET_ORDER,
     attending_spec,
@@ -198,6 +199,7 @@ def withdraw_fact_cards(card: FactCard) -> int:
     for key in sorted(keys | set(current)):
         deleted += int(store.delete(key))
         delete_thumbs(key)
+        delete_alt(key)
     return deleted
 
 
