@@ -148,8 +148,11 @@ def clean_language(code: str | None) -> str:
 
 def seats_changed(event_id: int) -> None:
     """Note in the caller's transaction, with the event's seat lock held, that its seats
-    changed: a registration was added, or one's status changed (promoted, cancelled).
-    The public listing's cache key follows events.seats_version (campaign.events.cache_keys)."""
+    changed: a registration was added (to an event with a seat limit), or one's status
+    changed (promoted, cancelled). The public listing's cache key follows
+    events.seats_version of the events with a limit (campaign.events.cache_keys); a
+    sign-up for an event without one does not write the event row (statements
+    REGISTER_OPEN_SEAT)."""
     _core(sql.BUMP_SEATS_VERSION, {"event_id": event_id})
 
 
@@ -188,8 +191,8 @@ def register_by_slug(
         if row.id is not None:  # an event with a seat limit, now locked
             return _register_limited_seat(row, data, now, secret_key)
         # A closed event, an address already registered, or a limit set or lifted at
-        # this moment: nothing but perhaps the seats_version bump was written, so the
-        # transaction this call began is rolled back and the locked way answers.
+        # this moment: nothing was written, so the transaction this call began (and the
+        # event's shared lock) is rolled back and the locked way answers.
         db.session.rollback()
     write_transaction()
     if dialect == "sqlite":
@@ -324,7 +327,8 @@ def _register_locked(
             confirmed_at=now if status == STATUS_CONFIRMED else None,
         ),
     ).scalar_one()
-    seats_changed(event.id)
+    if event.capacity is not None:
+        seats_changed(event.id)
     mails.queue_new_registration(
         registration_id, data.email, event.id, status, now, position=waitlisted + 1
     )

@@ -174,11 +174,14 @@ def _open_seat_statement() -> Any:
     an open event without a seat limit and its first mail (one round trip, and no wait
     for the seat lock), or, on an event with a limit, that event's seat lock.
 
-    An event without a limit has its seats_version bumped (services.seats_changed, which
-    takes its row lock until the commit), and only while it has no limit, is published
-    and has not started: a statement that waits for an edit setting a limit reads the
-    edited row and changes nothing. An address already registered gets no row (the
-    caller rolls back the bump and goes the locked way, which answers for it); one being
+    An event without a limit is read FOR SHARE, and only while it has no limit, is
+    published and has not started. Sign-ups share that lock, so they run side by side
+    (an exclusive lock, as the seats_version bump took, made every sign-up for the event
+    wait for the previous one's commit); an edit of the event waits for the sign-ups
+    holding it, and a statement that waits for an edit setting a limit reads the edited
+    row and changes nothing. The bump is left to events with a limit: the listing's key
+    sums seats_version over those only. An address already registered gets no row (the
+    caller rolls back and goes the locked way, which answers for it); one being
     registered by a concurrent request meets the active-email unique index
     (IntegrityError, as on the locked way).
 
@@ -189,17 +192,15 @@ def _open_seat_statement() -> Any:
     One row: the new registration's id and event id (or NULLs) and the locked event's
     seat columns (NULLs when no event with a limit has that slug).
     """
-    # seats_changed() in the same statement: the bump is the row lock.
     event = (
-        update(EVENTS)
+        select(EVENTS.c.id)
         .where(
             EVENTS.c.slug == bindparam("event_slug"),
             EVENTS.c.capacity.is_(None),
             EVENTS.c.status == STATUS_PUBLISHED,
             EVENTS.c.starts_at > _NOW,
         )
-        .values(seats_version=EVENTS.c.seats_version + 1, updated_at=EVENTS.c.updated_at)
-        .returning(EVENTS.c.id)
+        .with_for_update(read=True)
         .cte("open_event")
     )
     locked = (

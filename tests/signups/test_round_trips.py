@@ -16,6 +16,7 @@ from campaign.extensions import db
 from campaign.mail import services as mail_services
 from campaign.mail.models import OutboxMessage
 from campaign.signups import services
+from campaign.signups import statements as sql
 from campaign.signups.models import Registration
 from tests.signups.conftest import count, only_registration, outbox
 from tests.support.queries import count_queries
@@ -34,8 +35,8 @@ def test_a_sign_up_without_a_seat_limit_is_one_statement_on_postgresql(
         assert signup(event, email="sam@example.org").status_code == 303
     if is_postgresql():
         assert len(sent) == 1 and sent[0].startswith("WITH open_event AS"), sent
-    else:  # SQLite: BEGIN IMMEDIATE, the event and its counts, two inserts, the bump
-        assert len(sent) == 5, sent
+    else:  # SQLite: BEGIN IMMEDIATE, the event and its counts, two inserts (no bump)
+        assert len(sent) == 4, sent
     assert count(Registration) == 1 and count(OutboxMessage) == 1
 
 
@@ -167,9 +168,12 @@ def test_a_started_event_without_a_seat_limit_is_closed(make_organizer, make_eve
 
 
 @pytest.mark.parametrize("fields", [{}, {"capacity": 10}], ids=["no-limit", "seat"])
-def test_the_form_bumps_the_seats_version_once_per_new_registration(
+def test_the_form_bumps_the_seats_version_once_per_new_registration_with_a_limit(
     make_organizer, make_event, signup, fields: dict[str, Any]
 ):
+    """With a limit, once per new registration; without, never: the listing's key sums
+    the version over events with a limit only, and a sign-up for an event without one
+    leaves its row alone (sign-ups share its lock instead of queueing for it)."""
     from campaign.events.models import Event
 
     event = make_event(make_organizer(), **fields)
@@ -182,8 +186,74 @@ def test_the_form_bumps_the_seats_version_once_per_new_registration(
         ).one()
         return int(row[0]), row[1]
 
+    bump = 1 if fields else 0
     assert version() == (0, updated_at)
     assert signup(event, email="sam@example.org").status_code == 303
-    assert version() == (1, updated_at)
+    assert version() == (bump, updated_at)
     assert signup(event, email="sam@example.org").status_code == 303  # already registered
-    assert version() == (1, updated_at)
+    assert version() == (bump, updated_at)
+
+
+def _open_seat(connection: Any, slug: str, email: str) -> Any:
+    """Run the first statement of a form sign-up on `connection`, in its transaction."""
+    data = services.SignupInput(name="Side By Side", email=email)
+    params = services._one_statement_values(
+        data, utcnow(), current_app.config["SECRET_KEY"], event_slug=slug
+    )
+    return connection.execute(sql.REGISTER_OPEN_SEAT, params).one()
+
+
+@pytest.fixture
+def two_connections(app: Flask) -> Any:
+    """Two connections of their own (PostgreSQL only), each giving up on a lock after
+    one second instead of waiting for it."""
+    if not is_postgresql():
+        pytest.skip("PostgreSQL row locks (the SQLite run takes the database's write lock)")
+    first, second = db.engine.connect(), db.engine.connect()
+    for connection in (first, second):
+        connection.exec_driver_sql("SET lock_timeout = '1s'")
+        connection.commit()
+    yield first, second
+    for connection in (first, second):
+        connection.rollback()
+        connection.close()
+
+
+def test_sign_ups_without_a_limit_do_not_wait_for_each_other(
+    make_organizer, make_event, two_connections
+):
+    """Two sign-ups for the same event, the first not yet committed: the second is not
+    kept waiting for the first's commit (with an exclusive lock it gave up after 1 s)."""
+    event = make_event(make_organizer())
+    first, second = two_connections
+    assert _open_seat(first, event.slug, "one@example.org").registration_id is not None
+    assert _open_seat(second, event.slug, "two@example.org").registration_id is not None
+    first.commit()
+    second.commit()
+    assert count(Registration) == 2 and count(OutboxMessage) == 2
+
+
+def test_an_edit_setting_a_limit_waits_for_sign_ups_in_flight(
+    make_organizer, make_event, two_connections
+):
+    """A sign-up holds the event's shared lock until its commit: an edit of the event
+    waits for it, so a limit is never set under registrations it does not see."""
+    from sqlalchemy import update
+    from sqlalchemy.exc import OperationalError
+
+    from campaign.events.models import Event
+
+    event = make_event(make_organizer())
+    first, second = two_connections
+    assert _open_seat(first, event.slug, "one@example.org").registration_id is not None
+    set_limit = update(Event).where(Event.id == event.id).values(capacity=1)
+    with pytest.raises(OperationalError, match="lock timeout"):
+        second.execute(set_limit)
+    second.rollback()
+    first.commit()
+    second.execute(set_limit)
+    second.commit()
+    # Now with a limit: the next sign-up goes the locked way (no registration yet).
+    locked = _open_seat(first, event.slug, "two@example.org")
+    assert locked.registration_id is None and locked.capacity == 1
+    first.rollback()
