@@ -32,7 +32,7 @@ from campaign.extensions import client_address, csrf, db
 from campaign.i18n.markers import N_
 from campaign.i18n.web import current_locale
 from campaign.signups import guard, services
-from campaign.signups.forms import ResendForm, SignupForm
+from campaign.signups.forms import ResendForm, SignupFields, SignupForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("signups", __name__)
@@ -61,9 +61,9 @@ def register(slug: str) -> Response:
 
     Everything that needs no store is decided first, so the limits and the one-time id
     take one round trip (guard.check_submission), in the order the answers below keep."""
-    form = SignupForm()
-    is_valid = form.validate_on_submit()
-    if form.website.data:
+    fields = SignupFields.read(request.form)
+    is_valid = fields.is_valid()
+    if fields.website:
         log.info("signup: dropped a submission that filled the honeypot")
         return redirect(url_for("signups.registered", slug=slug), 303)
     cross_site = guard.cross_site_verdict(
@@ -72,16 +72,16 @@ def register(slug: str) -> Response:
     claim = None
     if not cross_site:
         minimum = float(current_app.config["SIGNUP_MIN_SECONDS"])
-        claim = guard.read_token(guard.form_keys(), form.started.data, slug, minimum, time.time())
+        claim = guard.read_token(guard.form_keys(), fields.started, slug, minimum, time.time())
     data, invalid = None, None
     if is_valid and claim is not None and claim.verdict is None:
         try:
             data = services.clean_input(
                 services.SignupInput(
-                    name=form.name.data or "",
-                    email=form.email.data or "",
-                    is_consenting_to_updates=bool(form.keep_informed.data),
-                    referral_code=form.ref.data or "",
+                    name=fields.name,
+                    email=fields.email,
+                    is_consenting_to_updates=fields.keep_informed,
+                    referral_code=fields.ref,
                     language=current_locale(),
                 )
             )
@@ -91,17 +91,18 @@ def register(slug: str) -> Response:
         slug, client_address(), claim, None if data is None else data.email
     )
     if checked.limited is not None:  # per address, or (checked input) per sign-up
-        return _confirm_page(slug, form, checked.limited)
+        return _confirm_page(slug, _posted_form(), checked.limited)
     if cross_site:
         log.info("signup: asked for a second step (sent from another site)")
         # 400 as for a form without a valid CSRF token: refused, and nothing changed.
-        return _confirm_page(slug, form, status=400)
+        return _confirm_page(slug, _posted_form(), status=400)
     if not is_valid:
-        return _event_page_or_404(slug, form, 400)
+        return _event_page_or_404(slug, _posted_form(), 400)
     if checked.verdict is not None:
         log.info("signup: asked for a second step (%s)", checked.verdict)
-        return _confirm_page(slug, form)
+        return _confirm_page(slug, _posted_form())
     if invalid is not None:
+        form = _posted_form()
         bind_errors(form, invalid)
         return _event_page_or_404(slug, form, 400)
     assert data is not None
@@ -110,21 +111,32 @@ def register(slug: str) -> Response:
         db.session.commit()
     except services.EventFull:
         db.session.rollback()
-        form.form_errors.append(gettext("Sorry, this event is full and has no waitlist."))
-        return _event_page_or_404(slug, form, 409)
+        return _form_error(slug, gettext("Sorry, this event is full and has no waitlist."))
     except services.SignupError as exc:
         db.session.rollback()
-        form.form_errors.append(str(exc))
-        return _event_page_or_404(slug, form, 409)
+        return _form_error(slug, str(exc))
     except IntegrityError:
         db.session.rollback()
         # A concurrent identical submission that won the race gets the duplicate's answer;
         # anything else the database refused was not saved, and the person is told so.
         if not services.is_registered(slug, data.email):
             log.warning("signup: the database refused a registration for %s", slug)
-            form.form_errors.append(gettext(NOT_SAVED))
-            return _event_page_or_404(slug, form, 409)
+            return _form_error(slug, gettext(NOT_SAVED))
     return redirect(url_for("signups.registered", slug=slug), 303)
+
+
+def _posted_form() -> SignupForm:
+    """The posted form, validated, to show it again (with its field errors)."""
+    form = SignupForm()
+    form.validate()
+    return form
+
+
+def _form_error(slug: str, message: str) -> Response:
+    """The event page with the posted form and a message about the whole form (409)."""
+    form = _posted_form()
+    form.form_errors.append(message)
+    return _event_page_or_404(slug, form, 409)
 
 
 def _confirm_page(
