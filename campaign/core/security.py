@@ -45,11 +45,16 @@ def response_headers(app: Flask) -> list[tuple[str, str]]:
     return headers
 
 
+_DEFAULT_NAMES = [(name.lower(), name, value) for name, value in DEFAULT_HEADERS.items()]
+
+
 def add_security_headers(response: Response) -> Response:
     """Set CSP, nosniff, framing and referrer headers unless a view chose stricter ones."""
     headers = response.headers
-    for name, value in DEFAULT_HEADERS.items():
-        headers.setdefault(name, value)
+    present = {name.lower() for name, _ in headers.items()}  # one pass, not one per header
+    for lowered, name, value in _DEFAULT_NAMES:
+        if lowered not in present:
+            headers.add(name, value)
     policy = headers.get("Content-Security-Policy", "")
     if "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy:
         # The view chose who may frame it (csp_framable_by); X-Frame-Options: DENY would
