@@ -49,6 +49,7 @@ from .text.fonts import (
     remember_font_digest,
     undrawable_characters,
 )
+from .text.measure import clear_caches
 
 __all__ = [
     "ALT_TEXT_LIMIT",
@@ -75,6 +76,7 @@ __all__ = [
     "alt_text",
     "cache_key",
     "check_myth_fact_fits",
+    "clear_caches",
     "contrast_ratio",
     "describe_character",
     "encode_pdf",
