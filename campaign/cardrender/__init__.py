@@ -49,7 +49,6 @@ from .text.fonts import (
     remember_font_digest,
     undrawable_characters,
 )
-from .text.measure import clear_caches
 
 __all__ = [
     "ALT_TEXT_LIMIT",
@@ -76,7 +75,6 @@ __all__ = [
     "alt_text",
     "cache_key",
     "check_myth_fact_fits",
-    "clear_caches",
     "contrast_ratio",
     "describe_character",
     "encode_pdf",

@@ -15,15 +15,11 @@ reached only leaves the workers cold.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from campaign import cardrender
 from campaign.extensions import db
 
 log = logging.getLogger(__name__)
@@ -66,19 +62,3 @@ def warm_public_pages(app: Flask) -> None:
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()
-        _release_card_layouts()
-
-
-def _release_card_layouts() -> None:
-    """Let go of the fonts and measurements the pages' card alt texts were worked out
-    with (only on a start that had not kept them on disk yet: graphics.services.alt_memo),
-    and hand the freed heap back to the system: pages read alt text from disk, so the
-    workers would only inherit some 12 MiB they never touch. A worker that draws a card
-    loads the fonts it needs."""
-    cardrender.clear_caches(fonts=True)
-    gc.collect()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)  # glibc's; freed pages stay in the heap without it
-    except (OSError, AttributeError):
-        log.debug("warm-up: no malloc_trim here; freed memory stays in the heap")

@@ -41,47 +41,6 @@ def test_the_warm_up_stores_the_next_event_page_and_keeps_no_connection(
     assert page.status_code == 200 and "Set-Cookie" not in page.headers
 
 
-def test_the_warm_up_keeps_no_fonts_and_pages_do_not_need_them(
-    app: Flask,
-    make_organizer: Callable[..., Organizer],
-    make_event: Callable[..., Event],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The card alt texts the warm-up worked out are kept on disk, so the fonts it loaded
-    for them are let go before the fork; a page rendered afterwards with the same cards
-    (another share code: not the stored copy) reads its alt texts from disk and loads no
-    font."""
-    from campaign.cardrender.text import fonts
-    from campaign.graphics.services import refs
-
-    slug = make_event(make_organizer()).slug
-    db.session.remove()
-    refs._alt.cache_clear()
-    trimmed: list[int] = []
-    monkeypatch.setattr(
-        "campaign.core.warmup.ctypes.CDLL",
-        lambda _name: type("C", (), {"malloc_trim": trimmed.append})(),
-    )
-    warm_public_pages(app)
-    assert trimmed == [0], "the freed heap is handed back"
-    assert fonts.load_font.cache_info().currsize == 0
-    assert fonts.family_coverage.cache_info().currsize == 0
-    refs._alt.cache_clear()
-    page = app.test_client(use_cookies=False).get(f"/events/{slug}?ref=friend1")
-    assert page.status_code == 200 and 'property="og:image:alt"' in page.get_data(as_text=True)
-    assert fonts.load_font.cache_info().currsize == 0
-
-
-def test_a_system_without_malloc_trim_only_keeps_its_heap(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_libc(_name: str) -> Any:
-        raise OSError("no such library")
-
-    monkeypatch.setattr("campaign.core.warmup.ctypes.CDLL", no_libc)
-    warm_public_pages(app)  # no error
-
-
 def test_without_a_campaign_the_warm_up_does_nothing(app: Flask) -> None:
     warm_public_pages(app)
     assert len(cache()) == 0

@@ -17,7 +17,6 @@ from .fonts import (
     BITMAP_STRIKE,
     FONTS,
     Shaper,
-    family_coverage,
     is_bitmap,
     load_font,
     load_shaper,
@@ -363,10 +362,9 @@ def fits_width(
     return measure_line(text, weight, size, base).width <= width
 
 
-def clear_caches(fonts: bool = False) -> None:
-    """Forget every measurement and text analysis, and with `fonts` the loaded fonts and
-    their character coverage too (the next card loads what it needs again): for
-    benchmarks, tests, and a process that lays cards out once and then serves pages."""
+def clear_caches() -> None:
+    """Forget every measurement and text analysis (loaded font files are kept): for
+    benchmarks and tests."""
     from .bidi import embedding_levels
     from .wrapping import break_ideographs
 
@@ -381,6 +379,3 @@ def clear_caches(fonts: bool = False) -> None:
         _simple_word,
     ):
         cached.cache_clear()
-    if fonts:
-        for loaded in (load_font, load_shaper, family_coverage):
-            loaded.cache_clear()
