@@ -11,7 +11,9 @@ replaces the slot's copy, so memory is bounded by the number of pages, not by ho
 they change.
 
 Per-visitor values (the registration form's one-time token) are holes: they are cut out
-of the stored copy and filled in on every hit, so no two visitors get the same value. Pages
+of the stored copy and filled in on every hit, so no two visitors get the same value. The
+event page's seat figures ("12 going") are holes too, filled from the state the hit reads
+(campaign.events.seat_texts): a registration changes the figures, not the page. Pages
 with flashed messages or a submitted form are never stored. A copy is kept ready to send:
 UTF-8, deflated once around its holes for gzip (campaign.core.compression.Spliced), and
 brotli'd whole when it has no holes.
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request, session
+from markupsafe import Markup
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
@@ -63,6 +66,13 @@ MAX_PAGES = 512
 
 def _placeholder(name: str) -> str:
     return f"\x00hole:{name}\x00"
+
+
+def hole(name: str) -> Markup:
+    """A hole a page renders in place of a per-visitor or changing value (the event
+    page's seat figures): cut out of the stored copy and filled in from the request's
+    holes on every answer, the first one included."""
+    return Markup(_placeholder(name))  # noqa: S704  # nosec B704  # our own marker, no input
 
 
 _HOLE = re.compile("\x00hole:([a-z_]+)\x00")
@@ -123,15 +133,27 @@ def _request_slot_key(slot: Iterable[Any]) -> str:
     return _slot_key(request.script_root, request.endpoint, current_locale(), slot)
 
 
+def _cut(page: str, holes: Mapping[str, Callable[[], str]]) -> str:
+    """The page with a placeholder for each hole: rendered as one (hole()), or in place of
+    this request's value (a form token)."""
+    for name, value in holes.items():
+        placeholder = _placeholder(name)
+        if placeholder not in page and (current := value()):
+            page = page.replace(current, placeholder)
+    return page
+
+
+def _filled(page: str, holes: Mapping[str, Callable[[], str]]) -> str:
+    """A page rendered with hole() placeholders, with this request's values in them."""
+    if "\x00hole:" not in page:
+        return page
+    return _HOLE.sub(lambda match: holes[match.group(1)](), page)
+
+
 def _store(
     slot_key: str, state_key: str, page: str, holes: Mapping[str, Callable[[], str]]
 ) -> CachedPage:
-    stored = page
-    for name, value in holes.items():
-        current = value()
-        if current:
-            stored = stored.replace(current, _placeholder(name))
-    entry = CachedPage.build(stored)
+    entry = CachedPage.build(_cut(page, holes))
     cache().put(slot_key, state_key, entry)
     return entry
 
@@ -156,14 +178,14 @@ def cached_response(
     """The page for slot in this state as a response: from memory, or render() once and
     keep it (see render_cached for keep and holes)."""
     if "_flashes" in session or request.method != "GET":
-        return Response(render(), mimetype="text/html")
+        return Response(_filled(render(), holes), mimetype="text/html")
     slot_key = _request_slot_key(slot)
     state_key = _digest(state)
     entry = cache().get(slot_key, state_key)
     if entry is None:
         page = render()
         if "_flashes" in session or not keep():  # for this visitor only
-            return Response(page, mimetype="text/html")
+            return Response(_filled(page, holes), mimetype="text/html")
         entry = _store(slot_key, state_key, page, holes)
     return page_response(entry, holes)
 
@@ -186,7 +208,7 @@ def render_cached(
     current value on every hit; a hole the page does not show is never asked for on a hit.
     """
     if "_flashes" in session or request.method != "GET":
-        return render()
+        return _filled(render(), holes)
     slot_key = _request_slot_key(slot)
     state_key = _digest(state)
     entry = cache().get(slot_key, state_key)
@@ -194,9 +216,9 @@ def render_cached(
         return entry.spliced.plain([holes[name]().encode() for name in entry.holes]).decode()
     page = render()
     if "_flashes" in session or not keep():  # for this visitor only
-        return page
+        return _filled(page, holes)
     _store(slot_key, state_key, page, holes)
-    return page
+    return _filled(page, holes)
 
 
 # --- cached pages before the request cycle ---------------------------------------------------
@@ -255,9 +277,11 @@ class Reads:
             self._connection = None
 
 
-# (path parameters, query arguments, the database, now) -> the page's key, or None when the
-# Flask view must answer (not found, nothing to show).
-KeyFunction = Callable[[dict[str, str], "MultiDict[str, str]", Reads, datetime], PageKey | None]
+# (path parameters, query arguments, the database, now, the visitor's language) -> the
+# page's key, or None when the Flask view must answer (not found, nothing to show).
+KeyFunction = Callable[
+    [dict[str, str], "MultiDict[str, str]", Reads, datetime, str], PageKey | None
+]
 
 
 @dataclass(frozen=True)
@@ -367,7 +391,7 @@ class CachedPages:
         with self.app.app_context():
             reads = Reads(self._reader(), self._marks, self._remembered)
             try:
-                key = route.key(params, args, reads, utcnow())
+                key = route.key(params, args, reads, utcnow(), locale)
             except SQLAlchemyError:
                 return None
             finally:

@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, inspect
+from sqlalchemy import Text, cast, inspect, tuple_
 
 
 def row_state(row: Any) -> tuple[Any, ...] | None:
@@ -20,11 +20,14 @@ def row_state(row: Any) -> tuple[Any, ...] | None:
     return (mapper.class_.__name__, *(getattr(row, attr.key) for attr in mapper.column_attrs))
 
 
-def state_columns(entity: Any) -> list[Any]:
+def state_columns(entity: Any, leave_out: Sequence[str] = ()) -> list[Any]:
     """The columns row_state reads, in its order, to select them with Core (a model or an
-    aliased model), so that a page's state can be read without loading ORM objects."""
+    aliased model), so that a page's state can be read without loading ORM objects;
+    leave_out names columns the page does not show."""
     info = inspect(entity)
-    return [getattr(entity, attr.key) for attr in info.mapper.column_attrs]
+    return [
+        getattr(entity, attr.key) for attr in info.mapper.column_attrs if attr.key not in leave_out
+    ]
 
 
 def columns_state(entity: Any, values: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -36,9 +39,12 @@ def columns_state(entity: Any, values: Sequence[Any]) -> tuple[Any, ...] | None:
     return (info.mapper.class_.__name__, *values)
 
 
-def row_text(entity: Any) -> Any:
+def row_text(entity: Any, leave_out: Sequence[str] = ()) -> Any:
     """An entity's whole row as text (PostgreSQL renders a row value as (col, col, ...)),
-    for the server to digest a page's state into one string."""
+    for the server to digest a page's state into one string; with leave_out, the row of
+    state_columns(entity, leave_out) instead."""
+    if leave_out:
+        return cast(tuple_(*state_columns(entity, leave_out)), Text)
     selectable: Any = inspect(entity).selectable
     return cast(selectable.table_valued(), Text)
 

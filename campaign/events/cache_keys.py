@@ -9,6 +9,7 @@ one Core query (the event page's is campaign.events.event_page.public_page_state
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +23,12 @@ from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.pagecache import CachedRoute, PageKey, Reads
 from campaign.core.pagestate import columns_state, row_text, state_columns
 from campaign.core.urls import page_number
+from campaign.events import seat_texts
 from campaign.events.event_page import PublicPageState, public_page_state
 from campaign.events.listing import DateFilter, clean_query
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.events.public import ListingFilters
+from campaign.events.seat_texts import SeatFigures
 from campaign.extensions import db
 from campaign.signups import guard
 
@@ -168,13 +171,24 @@ def event_page_ref(args: MultiDict[str, str]) -> str:
 
 
 def event_page_version(state: PublicPageState, now: datetime) -> tuple[Any, ...]:
-    """Everything the event page shows (its parts, digested), the time only as before,
-    during or after it."""
-    return (state.digest, now < state.starts_at, now < state.ends_at)
+    """Everything the event page shows (its parts, digested), the seats only as much as
+    the page around their texts says (their numbers are holes: seat_texts), the time only
+    as before, during or after it."""
+    return (state.digest, state.seats.shape, now < state.starts_at, now < state.ends_at)
+
+
+def event_page_holes(
+    slug: str, seats: SeatFigures, locale: str | None = None
+) -> dict[str, Callable[[], str]]:
+    """The event page's holes: a fresh form token and the seat texts for `seats`."""
+    return {
+        "started": lambda: guard.form_token(guard.form_keys(), slug),
+        **seat_texts.hole_values(seats, locale),
+    }
 
 
 def _listing_key(
-    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime
+    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime, locale: str
 ) -> PageKey | None:
     if asks_for_dates(args):
         return None
@@ -188,7 +202,7 @@ def _listing_key(
 
 
 def _event_page_key(
-    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime
+    params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime, locale: str
 ) -> PageKey | None:
     slug = params["slug"]
     # The state read depends on the database alone (the time is applied below), so it is
@@ -201,7 +215,7 @@ def _event_page_key(
     return PageKey(
         (state.event_id, event_page_ref(args)),
         event_page_version(state, now),
-        {"started": lambda: guard.form_token(guard.form_keys(), slug)},
+        event_page_holes(slug, state.seats, locale),
     )
 
 

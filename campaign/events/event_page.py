@@ -18,6 +18,7 @@ from campaign.campaigns.services import CURRENT_CAMPAIGN_ID
 from campaign.core.pagestate import columns_state, row_text, state_columns, state_digest
 from campaign.events.models import STATUS_DRAFT, Event
 from campaign.events.public import plausible_slug
+from campaign.events.seat_texts import SeatFigures
 from campaign.extensions import db
 from campaign.organizers.models import Organizer
 from campaign.signups.models import STATUS_CONFIRMED, STATUS_WAITLISTED, Registration
@@ -51,8 +52,13 @@ _PUBLIC_PAGE = (
 
 _EventCampaign = aliased(Campaign, name="event_campaign")
 _STATE_PARTS = (Event, _EventCampaign, _CurrentCampaign)
-_STATE_WIDTHS = [len(state_columns(entity)) for entity in _STATE_PARTS]
-_EVENT_KEYS = [column.key for column in state_columns(Event)]
+# The page shows the seat counts (read beside the rows), never the counter of their
+# changes: left out, a registration changes only the figures, which the stored page
+# takes in its holes (campaign.events.seat_texts), not the page.
+_NOT_SHOWN: dict[Any, tuple[str, ...]] = {Event: ("seats_version",)}
+_STATE_COLUMNS = [state_columns(entity, _NOT_SHOWN.get(entity, ())) for entity in _STATE_PARTS]
+_STATE_WIDTHS = [len(columns) for columns in _STATE_COLUMNS]
+_EVENT_KEYS = [column.key for column in _STATE_COLUMNS[0]]
 
 
 def _of_the_page(columns: Select[Any]) -> Select[Any]:
@@ -69,7 +75,7 @@ def _of_the_page(columns: Select[Any]) -> Select[Any]:
 
 _PUBLIC_PAGE_STATE = _of_the_page(
     select(
-        *[column for entity in _STATE_PARTS for column in state_columns(entity)],
+        *[column for columns in _STATE_COLUMNS for column in columns],
         *_SEAT_COUNTS,
         Organizer.name,
     )
@@ -79,13 +85,14 @@ _PUBLIC_PAGE_STATE = _of_the_page(
 # On PostgreSQL the server digests the three rows (each row's text form: every column)
 # and sends one string instead of every column: the state costs a cached page a small
 # fraction of the client time (the profile showed the column reads as its largest cost).
-_ROW_TEXTS = [row_text(entity) for entity in _STATE_PARTS]
+_ROW_TEXTS = [row_text(entity, _NOT_SHOWN.get(entity, ())) for entity in _STATE_PARTS]
 _PUBLIC_PAGE_DIGEST = _of_the_page(
     select(
         Event.id,
         Event.status,
         Event.starts_at,
         Event.ends_at,
+        Event.capacity,
         func.md5(func.concat(_ROW_TEXTS[0], "|", _ROW_TEXTS[1], "|", _ROW_TEXTS[2])),
         *_SEAT_COUNTS,
         Organizer.name,
@@ -101,9 +108,11 @@ class PublicPageState:
     event_id: int
     starts_at: datetime
     ends_at: datetime
-    # Every column of the event, its campaign and the current campaign (as row_state; on
-    # PostgreSQL a digest of them), the seat counts and the host's public name.
+    # Every column the page shows of the event, its campaign and the current campaign (as
+    # row_state; on PostgreSQL a digest of them) and the host's public name.
     parts: tuple[Any, ...]
+    # The seat counts and the limit: the page's seat texts (holes of the stored page).
+    seats: SeatFigures
 
     @cached_property
     def digest(self) -> str:
@@ -122,8 +131,9 @@ def public_page_state(slug: str, connection: Connection | None = None) -> Public
         found = connection.execute(_PUBLIC_PAGE_DIGEST, {"slug": slug}).first()
         if found is None or found[1] == STATUS_DRAFT:
             return None
-        event_id, _, starts_at, ends_at, digest, confirmed, waitlisted, host = found
-        return PublicPageState(event_id, starts_at, ends_at, (digest, confirmed, waitlisted, host))
+        event_id, _, starts_at, ends_at, capacity, digest, confirmed, waitlisted, host = found
+        seats = SeatFigures(int(confirmed), int(waitlisted), capacity)
+        return PublicPageState(event_id, starts_at, ends_at, (digest, host), seats)
     row = connection.execute(_PUBLIC_PAGE_STATE, {"slug": slug}).first()
     if row is None:
         return None
@@ -135,12 +145,9 @@ def public_page_state(slug: str, connection: Connection | None = None) -> Public
     event = dict(zip(_EVENT_KEYS, row[: _STATE_WIDTHS[0]], strict=True))
     if event["status"] == STATUS_DRAFT:
         return None
-    confirmed, waitlisted = int(row[start]), int(row[start + 1])
+    seats = SeatFigures(int(row[start]), int(row[start + 1]), event["capacity"])
     return PublicPageState(
-        event["id"],
-        event["starts_at"],
-        event["ends_at"],
-        (*parts, confirmed, waitlisted, row[start + 2]),
+        event["id"], event["starts_at"], event["ends_at"], (*parts, row[start + 2]), seats
     )
 
 

@@ -30,6 +30,7 @@ from campaign.events import (
 )
 from campaign.events.forms import EventForm, EventTranslationForm
 from campaign.events.models import Event
+from campaign.events.seat_texts import SeatFigures, seat_texts
 from campaign.extensions import db
 from campaign.i18n.web import current_locale
 from campaign.organizers.access import organizer_event, organizers_only
@@ -164,6 +165,9 @@ def preview(event: Event) -> str:
         seats_left=signup_seats.seats_left(event, counts["confirmed"]),
         waitlisted=counts["waitlisted"],
         confirmed=counts["confirmed"],
+        seat_texts=seat_texts(
+            SeatFigures(counts["confirmed"], counts["waitlisted"], event.capacity)
+        ),
         event_url=event_url,
         google_url=calendar.google_calendar_link(event, event_url),
         outlook_url=calendar.outlook_calendar_link(event, event_url),

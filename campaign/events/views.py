@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -39,10 +40,12 @@ from campaign.events import (
     eventmap,
     listing,
     public,
+    seat_texts,
     translations,
 )
 from campaign.events.forms import ContactForm
 from campaign.events.models import Event
+from campaign.events.seat_texts import SeatFigures, SeatTexts
 from campaign.extensions import client_address, db, throttle
 from campaign.i18n.web import current_locale
 from campaign.signups import guard
@@ -150,9 +153,10 @@ def detail(slug: str) -> Response:
     ref = cache_keys.event_page_ref(request.args)
     started = guard.form_token(guard.form_keys(), slug)
     consistent = False
+    seats = state.seats  # the figures in the seat holes: those the page is rendered with
 
     def render() -> str:
-        nonlocal consistent
+        nonlocal consistent, seats
         page = event_page.public_page(slug)
         if page is None:  # deleted or unpublished a moment ago
             abort(404)
@@ -161,12 +165,16 @@ def detail(slug: str) -> Response:
         g.campaign = page.campaign  # the layout's campaign: already loaded
         form = SignupForm(formdata=None)
         form.ref.data = ref
+        seats = SeatFigures(page.confirmed, page.waitlisted, page.event.capacity)
         return _render_event_page(
-            page.event, form, page.confirmed, page.waitlisted, now, started, page.host_name
+            page.event, form, seats, now, started, page.host_name, SeatTexts.holes()
         )
 
+    def seat_hole(name: str) -> Callable[[], str]:
+        return lambda: seat_texts.hole_values(seats)[name]()
+
     key = cache_keys.event_page_version(state, now)
-    holes = {"started": lambda: started}
+    holes = {"started": lambda: started, **{name: seat_hole(name) for name in seat_texts.HOLES}}
     return cached_response((state.event_id, ref), key, holes, render, keep=lambda: consistent)
 
 
@@ -177,14 +185,15 @@ def event_page_with_errors(event: Event, form: SignupForm, status: int) -> Respo
     """
     counts = signup_seats.seat_counts(event.id)
     token = guard.form_token(guard.form_keys(), event.slug, guard.KIND_CONFIRM)
+    seats = SeatFigures(counts["confirmed"], counts["waitlisted"], event.capacity)
     body = _render_event_page(
         event,
         form,
-        counts["confirmed"],
-        counts["waitlisted"],
+        seats,
         utcnow(),
         token,
         event.organizer.name,
+        seat_texts.seat_texts(seats),
     )
     return make_response(body, status)
 
@@ -192,13 +201,15 @@ def event_page_with_errors(event: Event, form: SignupForm, status: int) -> Respo
 def _render_event_page(
     event: Event,
     form: SignupForm,
-    confirmed: int,
-    waitlisted: int,
+    seats: SeatFigures,
     now: datetime,
     started: str,
     host_name: str,
+    texts: SeatTexts,
 ) -> str:
-    """templates/events/detail.html for event, with form and the seat figures given."""
+    """templates/events/detail.html for event, with form and the seat figures given, and
+    `texts` for the figures' texts (SeatTexts.holes() for the page cache)."""
+    confirmed, waitlisted = seats.confirmed, seats.waitlisted
     form.started.data = started
     event_url = absolute_url("events.detail", slug=event.slug)
     return render_template(
@@ -211,6 +222,7 @@ def _render_event_page(
         seats_left=signup_seats.seats_left(event, confirmed),
         waitlisted=waitlisted,
         confirmed=confirmed,
+        seat_texts=texts,
         host_name=host_name,
         directions_url=directions_url(event),
         event_url=event_url,

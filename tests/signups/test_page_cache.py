@@ -157,8 +157,8 @@ def test_the_state_follows_every_column_and_the_seats(app, event, register) -> N
     register(event, "Amira Haddad", "amira@example.org")
     state = services.public_page_state(event.slug)
     assert state is not None and state == services.public_page_state(event.slug)
-    # ... the seat counts, then the host's public name
-    assert state.event_id == event.id and state.parts[-3:-1] == (1, 0)
+    # The seat counts beside the rows, the host's public name last
+    assert state.event_id == event.id and (state.seats.confirmed, state.seats.waitlisted) == (1, 0)
     event.title = "Something else"  # any column of the event is part of the state
     db.session.flush()
     changed = services.public_page_state(event.slug)
@@ -171,7 +171,7 @@ def test_the_state_follows_every_column_and_the_seats(app, event, register) -> N
     db.session.rollback()
     register(event, "Second Person", "second@example.org")
     changed = services.public_page_state(event.slug)
-    assert changed is not None and changed.parts[-3:-1] == (2, 0)
+    assert changed is not None and (changed.seats.confirmed, changed.seats.waitlisted) == (2, 0)
     event.organizer.name = "A new public name"  # and the host's name ("Hosted by")
     db.session.flush()
     changed = services.public_page_state(event.slug)
@@ -388,3 +388,74 @@ def test_a_state_is_digested_once_and_follows_its_parts(app, event, register, mo
     register(event, "Amira Haddad", "amira@example.org")
     changed = event_page.public_page_state(event.slug)
     assert changed is not None and cache_keys.event_page_version(changed, now) != key
+
+
+def _going(html: str) -> str:
+    match = re.search(r'<span class="going">([^<]*)</span>', html)
+    assert match, "the page says how many are going"
+    return match.group(1)
+
+
+def test_a_registration_fills_the_stored_page_instead_of_rendering_it(
+    app, make_organizer, make_event, register, renders
+) -> None:
+    """Only the seat figures change with a registration: first-time visitors and visitors
+    with a session alike get the stored page with the new figures in its holes."""
+    event = make_event(make_organizer(), capacity=5, is_going_count_public=True)
+    register(event, "First Person", "first@example.org")
+    visitor = app.test_client(use_cookies=False)
+    assert _going(visitor.get(f"/events/{event.slug}").get_data(as_text=True)) == "1 going"
+    assert len(renders) == 1
+    for n, email in enumerate(("second@example.org", "third@example.org"), start=2):
+        register(event, "Another Person", email)
+        page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+        assert _going(page) == f"{n} going"
+        assert _seats(page) == str(5 - n)
+        assert f'<span class="hint">{5 - n} places left</span>' in page
+    returning = app.test_client()
+    with returning.session_transaction() as session:
+        session["seen"] = True  # a session cookie: answered by the Flask view
+    assert _going(returning.get(f"/events/{event.slug}").get_data(as_text=True)) == "3 going"
+    assert len(renders) == 1, "no registration made the page render again"
+
+
+def test_the_last_place_and_the_first_on_the_waitlist_change_the_page(
+    app, make_organizer, make_event, register, renders
+) -> None:
+    event = make_event(make_organizer(), capacity=2, is_waitlist_enabled=True)
+    register(event, "First Person", "first@example.org")
+    visitor = app.test_client(use_cookies=False)
+    assert "Join the waitlist" not in visitor.get(f"/events/{event.slug}").get_data(True)
+    register(event, "Second Person", "second@example.org")  # the last place
+    full = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Join the waitlist" in full and "places left" not in full
+    register(event, "On The List", "list@example.org")  # the waitlist begins
+    visitor.get(f"/events/{event.slug}")
+    register(event, "Also Waiting", "also@example.org")  # nothing the page says changes
+    visitor.get(f"/events/{event.slug}")
+    assert len(renders) == 3
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+@pytest.mark.parametrize("confirmed, capacity", [(1, None), (2, 3), (1234, 5000), (7, 8)])
+def test_seat_texts_are_what_the_page_template_said(app, locale, confirmed, capacity) -> None:
+    """The holes' texts against the expressions the page rendered inline before they
+    were holes, in each language and for numbers that need grouping and plurals."""
+    from campaign.events.seat_texts import SeatFigures, seat_texts_in
+
+    figures = SeatFigures(confirmed, 0, capacity)
+    left = figures.seats_left
+    inline = app.jinja_env.from_string(
+        '{{ ngettext("%(num)s going", "%(num)s going", confirmed, num=confirmed|numberformat) }}|'
+        "{% if left is not none %}"
+        '{{ ngettext("%(num)s place left", "%(num)s places left", left, num=left|numberformat) }}|'
+        '{{ ngettext("<strong>%(left)s</strong> of %(num)s place left.", '
+        '"<strong>%(left)s</strong> of %(num)s places left.", capacity, '
+        "left=left|numberformat, num=capacity|numberformat) }}"
+        "{% else %}|{% endif %}"
+    )
+    with app.test_request_context(f"/events/x?lang={locale}"):
+        expected = inline.render(confirmed=confirmed, left=left, capacity=capacity)
+    with app.app_context():
+        texts = seat_texts_in(locale, figures)
+    assert f"{texts.going}|{texts.places_left}|{texts.seats_of}" == expected

@@ -1,0 +1,95 @@
+"""The event page's seat figures as text: "12 going", "3 places left", "3 of 20 places
+left." They are the only parts of the page a registration changes, so the stored page
+(campaign.core.pagecache) keeps holes in their place and fills them from the figures of
+the state it serves: a registration no longer makes every worker render the page again,
+only a change of what the page says around them (the first person going, the last place
+taken, a waitlist starting) does.
+
+The texts come from the macros of templates/events/_seat_texts.html, which the page
+renders too, so a filled hole is what the page would have said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+from flask import get_template_attribute
+from markupsafe import Markup
+
+from campaign.core.pagecache import hole
+from campaign.i18n.web import current_locale, in_locale
+
+TEMPLATE = "events/_seat_texts.html"
+HOLES = ("going", "places_left", "seats_of")
+
+
+@dataclass(frozen=True)
+class SeatFigures:
+    """What the page's seat texts are made of."""
+
+    confirmed: int
+    waitlisted: int
+    capacity: int | None
+
+    @property
+    def seats_left(self) -> int | None:
+        """Free seats (None: no limit), as campaign.signups.seats.seats_left counts them."""
+        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What the page's markup depends on: whether anyone is going, whether places
+        are left (or unlimited), whether a waitlist has begun. The numbers are holes."""
+        left = self.seats_left
+        return (self.confirmed > 0, None if left is None else left > 0, self.waitlisted > 0)
+
+
+@dataclass(frozen=True)
+class SeatTexts:
+    """The page's seat texts (Markup), or placeholders for the stored page's holes."""
+
+    going: Markup
+    places_left: Markup
+    seats_of: Markup
+
+    @classmethod
+    def holes(cls) -> SeatTexts:
+        return cls(*(hole(name) for name in HOLES))
+
+
+def seat_texts(figures: SeatFigures) -> SeatTexts:
+    """The texts in the current language (those for an unlimited event's places are
+    empty: the page shows none)."""
+    left = figures.seats_left
+
+    def macro(name: str, *args: int) -> Markup:
+        # A macro of an autoescaped template answers Markup (the catalog's tags kept).
+        return cast(Markup, get_template_attribute(TEMPLATE, name)(*args))
+
+    return SeatTexts(
+        going=macro("going", figures.confirmed),
+        places_left=Markup("") if left is None else macro("places_left", left),
+        seats_of=Markup("") if left is None else macro("seats_of", left, figures.capacity or 0),
+    )
+
+
+@lru_cache(maxsize=2048)
+def seat_texts_in(locale: str, figures: SeatFigures) -> SeatTexts:
+    """seat_texts in `locale` (outside a request too), worked out once per language and
+    figures: a stored page's hit asks for them."""
+    with in_locale(locale):
+        return seat_texts(figures)
+
+
+def hole_values(figures: SeatFigures, locale: str | None = None) -> dict[str, Callable[[], str]]:
+    """The stored page's seat holes filled for these figures (in the visitor's language:
+    `locale`, or the request's)."""
+    language = locale or current_locale()
+
+    def text(name: str) -> Callable[[], str]:
+        return lambda: str(getattr(seat_texts_in(language, figures), name))
+
+    return {name: text(name) for name in HOLES}
