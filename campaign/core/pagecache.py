@@ -133,16 +133,6 @@ def _request_slot_key(slot: Iterable[Any]) -> str:
     return _slot_key(request.script_root, request.endpoint, current_locale(), slot)
 
 
-def _cut(page: str, holes: Mapping[str, Callable[[], str]]) -> str:
-    """The page with a placeholder for each hole: rendered as one (hole()), or in place of
-    this request's value (a form token)."""
-    for name, value in holes.items():
-        placeholder = _placeholder(name)
-        if placeholder not in page and (current := value()):
-            page = page.replace(current, placeholder)
-    return page
-
-
 def _filled(page: str, holes: Mapping[str, Callable[[], str]]) -> str:
     """A page rendered with hole() placeholders, with this request's values in them."""
     if "\x00hole:" not in page:
@@ -150,10 +140,8 @@ def _filled(page: str, holes: Mapping[str, Callable[[], str]]) -> str:
     return _HOLE.sub(lambda match: holes[match.group(1)](), page)
 
 
-def _store(
-    slot_key: str, state_key: str, page: str, holes: Mapping[str, Callable[[], str]]
-) -> CachedPage:
-    entry = CachedPage.build(_cut(page, holes))
+def _store(slot_key: str, state_key: str, page: str) -> CachedPage:
+    entry = CachedPage.build(page)
     cache().put(slot_key, state_key, entry)
     return entry
 
@@ -176,7 +164,15 @@ def cached_response(
     keep: Callable[[], bool] = lambda: True,
 ) -> Response:
     """The page for slot in this state as a response: from memory, or render() once and
-    keep it (see render_cached for keep and holes)."""
+    keep it.
+
+    keep() is asked after render(): False leaves this copy unstored (it was rendered from
+    data read in another state than `state`).
+
+    holes maps a name to a function returning this request's value of a per-visitor or
+    changing string (a form token, a seat figure), which render() writes as hole(name):
+    the stored copy keeps the hole, and every answer, the first one included, has the
+    current value in it; a hole the page does not show is never asked for."""
     if "_flashes" in session or request.method != "GET":
         return Response(_filled(render(), holes), mimetype="text/html")
     slot_key = _request_slot_key(slot)
@@ -186,39 +182,8 @@ def cached_response(
         page = render()
         if "_flashes" in session or not keep():  # for this visitor only
             return Response(_filled(page, holes), mimetype="text/html")
-        entry = _store(slot_key, state_key, page, holes)
+        entry = _store(slot_key, state_key, page)
     return page_response(entry, holes)
-
-
-def render_cached(
-    slot: Iterable[Any],
-    state: Iterable[Any],
-    holes: dict[str, Callable[[], str]],
-    render: Callable[[], str],
-    keep: Callable[[], bool] = lambda: True,
-) -> str:
-    """The page for slot in this state: from memory, or render() once and keep it.
-
-    keep() is asked after render(): False leaves this copy unstored (it was rendered from
-    data read in another state than `state`).
-
-    holes maps a name to a function returning this request's value of a per-visitor
-    string that render() writes into the page as is (a form token: URL-safe characters,
-    which escaping leaves alone). It is cut out of the stored copy and filled in with the
-    current value on every hit; a hole the page does not show is never asked for on a hit.
-    """
-    if "_flashes" in session or request.method != "GET":
-        return _filled(render(), holes)
-    slot_key = _request_slot_key(slot)
-    state_key = _digest(state)
-    entry = cache().get(slot_key, state_key)
-    if entry is not None:
-        return entry.spliced.plain([holes[name]().encode() for name in entry.holes]).decode()
-    page = render()
-    if "_flashes" in session or not keep():  # for this visitor only
-        return _filled(page, holes)
-    _store(slot_key, state_key, page, holes)
-    return _filled(page, holes)
 
 
 # --- cached pages before the request cycle ---------------------------------------------------

@@ -47,41 +47,54 @@ class SeatFigures:
         return (self.confirmed > 0, None if left is None else left > 0, self.waitlisted > 0)
 
 
-@dataclass(frozen=True)
 class SeatTexts:
-    """The page's seat texts (Markup), or placeholders for the stored page's holes."""
+    """The page's seat texts (Markup) for some figures, each worked out when the page
+    shows it (number formats load Babel's locale data), or the stored page's holes."""
 
-    going: Markup
-    places_left: Markup
-    seats_of: Markup
+    def __init__(self, figures: SeatFigures | None) -> None:
+        self.figures = figures
 
     @classmethod
     def holes(cls) -> SeatTexts:
-        return cls(*(hole(name) for name in HOLES))
+        return cls(None)
+
+    def _text(self, name: str, *args: int) -> Markup:
+        if self.figures is None:
+            return hole(name)
+        # A macro of an autoescaped template answers Markup (the catalog's tags kept).
+        return cast(Markup, get_template_attribute(TEMPLATE, name)(*args))
+
+    @property
+    def going(self) -> Markup:
+        return self._text("going", self.figures.confirmed if self.figures else 0)
+
+    @property
+    def places_left(self) -> Markup:
+        left = self.figures.seats_left if self.figures else 0
+        return Markup("") if left is None else self._text("places_left", left)
+
+    @property
+    def seats_of(self) -> Markup:
+        if self.figures is None:
+            return hole("seats_of")
+        left = self.figures.seats_left
+        if left is None:
+            return Markup("")
+        return self._text("seats_of", left, self.figures.capacity or 0)
 
 
 def seat_texts(figures: SeatFigures) -> SeatTexts:
     """The texts in the current language (those for an unlimited event's places are
     empty: the page shows none)."""
-    left = figures.seats_left
-
-    def macro(name: str, *args: int) -> Markup:
-        # A macro of an autoescaped template answers Markup (the catalog's tags kept).
-        return cast(Markup, get_template_attribute(TEMPLATE, name)(*args))
-
-    return SeatTexts(
-        going=macro("going", figures.confirmed),
-        places_left=Markup("") if left is None else macro("places_left", left),
-        seats_of=Markup("") if left is None else macro("seats_of", left, figures.capacity or 0),
-    )
+    return SeatTexts(figures)
 
 
 @lru_cache(maxsize=2048)
-def seat_texts_in(locale: str, figures: SeatFigures) -> SeatTexts:
-    """seat_texts in `locale` (outside a request too), worked out once per language and
-    figures: a stored page's hit asks for them."""
+def seat_text_in(locale: str, figures: SeatFigures, name: str) -> str:
+    """One of seat_texts in `locale` (outside a request too), worked out once per
+    language, figures and text: a stored page's hit asks for the texts it shows."""
     with in_locale(locale):
-        return seat_texts(figures)
+        return str(getattr(seat_texts(figures), name))
 
 
 def hole_values(figures: SeatFigures, locale: str | None = None) -> dict[str, Callable[[], str]]:
@@ -90,6 +103,6 @@ def hole_values(figures: SeatFigures, locale: str | None = None) -> dict[str, Ca
     language = locale or current_locale()
 
     def text(name: str) -> Callable[[], str]:
-        return lambda: str(getattr(seat_texts_in(language, figures), name))
+        return lambda: seat_text_in(language, figures, name)
 
     return {name: text(name) for name in HOLES}

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from campaign.campaigns.services import current_campaign, request_campaign
 from campaign.core.forms import bind_errors
-from campaign.core.pagecache import cached_response
+from campaign.core.pagecache import cached_response, hole
 from campaign.core.throttle import Check, Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url, page_number
@@ -167,7 +167,7 @@ def detail(slug: str) -> Response:
         form.ref.data = ref
         seats = SeatFigures(page.confirmed, page.waitlisted, page.event.capacity)
         return _render_event_page(
-            page.event, form, seats, now, started, page.host_name, SeatTexts.holes()
+            page.event, form, seats, now, str(hole("started")), page.host_name, SeatTexts.holes()
         )
 
     def seat_hole(name: str) -> Callable[[], str]:

@@ -441,7 +441,7 @@ def test_the_last_place_and_the_first_on_the_waitlist_change_the_page(
 def test_seat_texts_are_what_the_page_template_said(app, locale, confirmed, capacity) -> None:
     """The holes' texts against the expressions the page rendered inline before they
     were holes, in each language and for numbers that need grouping and plurals."""
-    from campaign.events.seat_texts import SeatFigures, seat_texts_in
+    from campaign.events.seat_texts import HOLES, SeatFigures, seat_text_in
 
     figures = SeatFigures(confirmed, 0, capacity)
     left = figures.seats_left
@@ -457,5 +457,21 @@ def test_seat_texts_are_what_the_page_template_said(app, locale, confirmed, capa
     with app.test_request_context(f"/events/x?lang={locale}"):
         expected = inline.render(confirmed=confirmed, left=left, capacity=capacity)
     with app.app_context():
-        texts = seat_texts_in(locale, figures)
-    assert f"{texts.going}|{texts.places_left}|{texts.seats_of}" == expected
+        texts = [seat_text_in(locale, figures, name) for name in HOLES]
+    assert "|".join(texts) == expected
+
+
+def test_text_that_equals_a_figure_is_left_alone(app, make_organizer, make_event, register):
+    """Holes are where the page renders them, never wherever their text appears."""
+    event = make_event(
+        make_organizer(), is_going_count_public=True, description="Last year: 2 going."
+    )
+    register(event, "First Person", "first@example.org")
+    register(event, "Second Person", "second@example.org")
+    visitor = app.test_client(use_cookies=False)
+    for _ in range(2):  # rendered, then from memory
+        page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+        assert "Last year: 2 going." in page and _going(page) == "2 going"
+    register(event, "Third Person", "third@example.org")
+    page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Last year: 2 going." in page and _going(page) == "3 going"
