@@ -55,7 +55,8 @@ class Event(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    # Indexed as the first column of ix_events_campaign_listing.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id"), index=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
@@ -168,7 +169,8 @@ class EventTranslation(Model):
     __table_args__ = (UniqueConstraint("event_id", "locale"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # Indexed as the first column of the unique (event_id, locale).
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")

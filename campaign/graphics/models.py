@@ -66,9 +66,8 @@ class FactCard(Model):
     __table_args__ = (UniqueConstraint("campaign_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed as the first column of the unique (campaign_id, slug).
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     slug: Mapped[str] = mapped_column(String(SLUG_MAX))
     myth: Mapped[str] = mapped_column(String(MYTH_MAX))
@@ -260,9 +259,8 @@ class FactTranslation(Model):
     __table_args__ = (UniqueConstraint("fact_card_id", "locale"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    fact_card_id: Mapped[int] = mapped_column(
-        ForeignKey("fact_cards.id", ondelete="CASCADE"), index=True
-    )
+    # Indexed as the first column of the unique (fact_card_id, locale).
+    fact_card_id: Mapped[int] = mapped_column(ForeignKey("fact_cards.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(16))
     source_locale: Mapped[str] = mapped_column(String(16))
     myth: Mapped[str] = mapped_column(String(MYTH_MAX))

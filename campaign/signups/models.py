@@ -76,8 +76,9 @@ class Registration(Model):
     token_nonce: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Indexed as the first column of ix_registrations_referrals.
     referred_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+        ForeignKey("registrations.id", ondelete="SET NULL")
     )
     is_consenting_to_updates: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
