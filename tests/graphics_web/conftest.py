@@ -25,6 +25,8 @@ from campaign.graphics.services.content import (
 )
 from campaign.graphics.services.sources import source_from_file
 from campaign.organizers.models import Organizer
+from campaign.signups import services as signups
+from campaign.signups.models import Registration
 from tests.browser.conftest import browser, demo_server, live_server, new_page  # noqa: F401 (fixtures)
 
 CARD_URL = re.compile(r"/cards/([0-9a-f]{32})\.png")
@@ -106,6 +108,26 @@ def add_fact(app: Flask, campaign: Campaign, source: Source) -> Callable[..., Fa
         return card
 
     return make
+
+
+@pytest.fixture
+def register_person(app: Flask) -> Callable[..., Registration]:
+    """Factory: register_person(event, name, email) -> the committed registration, made
+    as the public form makes it (no name on the card)."""
+
+    def register(event: Any, name: str, email: str) -> Registration:
+        result = signups.register_by_slug(
+            event.slug,
+            signups.SignupInput(name, email, False, ""),
+            utcnow(),
+            app.config["SECRET_KEY"],
+        )
+        db.session.commit()
+        registration = db.session.get(Registration, result.registration_id)
+        assert registration is not None
+        return registration
+
+    return register
 
 
 @pytest.fixture

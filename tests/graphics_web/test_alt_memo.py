@@ -9,7 +9,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 
 from campaign import cardrender
 from campaign.core.timeutil import utcnow
@@ -23,8 +22,6 @@ from campaign.graphics.services import (
     registry,
 )
 from campaign.graphics.services.refs import attending_refs, event_refs, fact_refs
-from campaign.signups import services as signups
-from campaign.signups.models import Registration
 from tests.graphics.conftest import sample_spec
 
 from .conftest import meta
@@ -57,16 +54,9 @@ def test_the_page_shows_the_kept_text_and_a_new_start_reads_it(
     assert event_refs(event)["og"].alt == "Kept from an earlier start."
 
 
-def test_a_card_with_a_name_is_never_kept(app, make_organizer, make_event):
+def test_a_card_with_a_name_is_never_kept(app, make_organizer, make_event, register_person):
     event = make_event(make_organizer(), title="Walk and Talk")
-    result = signups.register_by_slug(
-        event.slug,
-        signups.SignupInput("Zephyrine Example", "z@example.org", False, ""),
-        utcnow(),
-        current_app.config["SECRET_KEY"],
-    )
-    db.session.commit()
-    registration = db.session.get(Registration, result.registration_id)
+    registration = register_person(event, "Zephyrine Example", "z@example.org")
     refs_before = attending_refs(registration)
     assert "Zephyrine" not in refs_before["square"].alt  # not opted in: no name drawn
     registry.set_name_on_card(registration, True)

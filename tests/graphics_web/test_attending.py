@@ -5,11 +5,9 @@ from __future__ import annotations
 import pytest
 from flask import current_app
 
-from campaign.core.timeutil import utcnow
 from campaign.extensions import db
 from campaign.graphics.models import CardRender
 from campaign.graphics.services import refs, registry
-from campaign.signups import services as signups
 from campaign.signups.mails import links_for
 from campaign.signups.models import Registration
 from campaign.signups.tokens import manage_token
@@ -24,15 +22,8 @@ def event(make_organizer, make_event):
 
 
 @pytest.fixture
-def registration(event) -> Registration:
-    result = signups.register_by_slug(
-        event.slug,
-        signups.SignupInput("Amira Haddad", "amira@example.org", False, ""),
-        utcnow(),
-        current_app.config["SECRET_KEY"],
-    )
-    db.session.commit()
-    return db.session.get(Registration, result.registration_id)
+def registration(event, register_person) -> Registration:
+    return register_person(event, "Amira Haddad", "amira@example.org")
 
 
 @pytest.fixture
@@ -111,15 +102,8 @@ def test_the_opt_in_needs_a_valid_token(client, registration):
     assert db.session.get(Registration, registration.id).is_name_on_card is False
 
 
-def test_the_name_is_not_in_the_page_when_the_fonts_cannot_draw_it(client, event):
-    result = signups.register_by_slug(
-        event.slug,
-        signups.SignupInput("😀 Smiley", "emoji@example.org", False, ""),
-        utcnow(),
-        current_app.config["SECRET_KEY"],
-    )
-    db.session.commit()
-    registration = db.session.get(Registration, result.registration_id)
+def test_the_name_is_not_in_the_page_when_the_fonts_cannot_draw_it(client, event, register_person):
+    registration = register_person(event, "😀 Smiley", "emoji@example.org")
     token = manage_token(current_app.config["SECRET_KEY"], registration.token_nonce)
     client.post(f"/r/{token}/card-name", data={"show": "1"})
     html = client.get(f"/r/{token}").get_data(as_text=True)

@@ -11,12 +11,10 @@ import pytest
 from flask import current_app
 
 from campaign import cardrender as render
-from campaign.core.timeutil import utcnow
 from campaign.extensions import db
 from campaign.graphics.services import cardspecs, registry
 from campaign.graphics.services.cardspecs import attending_spec
 from campaign.graphics.services.refs import attending_refs
-from campaign.signups import services as signups
 from campaign.signups.models import Registration
 from campaign.signups.tokens import manage_token
 from tests.support.keys import retired, rotated
@@ -32,18 +30,11 @@ def event(make_organizer, make_event):
 
 
 @pytest.fixture
-def make_named(event):
+def make_named(event, register_person):
     """Factory: make_named(name, email) -> (registration, manage token), opted in."""
 
     def make(name: str, email: str) -> tuple[Registration, str]:
-        result = signups.register_by_slug(
-            event.slug,
-            signups.SignupInput(name, email, False, ""),
-            utcnow(),
-            current_app.config["SECRET_KEY"],
-        )
-        db.session.commit()
-        registration = db.session.get(Registration, result.registration_id)
+        registration = register_person(event, name, email)
         registry.set_name_on_card(registration, True)
         db.session.commit()
         return registration, manage_token(
