@@ -182,6 +182,15 @@ def test_attending_text_never_overflows(
 )
 # An Arabic line is taller than the og card's brand row at the caption size (CI, once).
 @example(preset="og", days=5, name="\u0639", day="day", tagline="")
+# A day text whose balanced two lines are lower than its greedy ones (a ring above the
+# first line's Å), at the floor of a full column (make test, once).
+@example(
+    preset="square",
+    days=0,
+    name="A",
+    day="AAA AAAAAAAAA AAAAAAAÅ AAAAAAAAA",
+    tagline="А А А А А А А А ААААА АААААА ААААААААА АААААААА АААААААААААААА АААААААА ААААААААА",
+)
 def test_countdown_text_never_overflows(
     preset: str, days: int, name: str, day: str, tagline: str
 ) -> None:

@@ -127,6 +127,7 @@ def _fit_at_floor(blocks: list[Block], width: int, height: int) -> ColumnFit | C
     overflow: dict[str, int] = {}
     heights: dict[str, int] = {}
     min_heights: dict[str, int] = {}
+    at_floor: dict[str, FittedText] = {}
     unbounded = 100_000
     for b in blocks:
         fit = fit_text(b.text, floor[b.field], width - b.inset, unbounded, truncate=b.truncate)
@@ -137,6 +138,7 @@ def _fit_at_floor(blocks: list[Block], width: int, height: int) -> ColumnFit | C
             heights[b.field] = per_line * (b.style.max_lines or 1)
         else:
             heights[b.field] = fit.height
+            at_floor[b.field] = fit
         one_line = fit_text("x", floor[b.field], width - b.inset, unbounded)
         min_heights[b.field] = one_line.height if isinstance(one_line, FittedText) else 0
     fixed = _fixed_height(blocks)
@@ -159,11 +161,9 @@ def _fit_at_floor(blocks: list[Block], width: int, height: int) -> ColumnFit | C
             )
     if overflow:
         return ColumnDoesNotFit(overflow)
-    fitted: dict[str, FittedText] = {}
-    for b in firm:
-        fit = fit_text(b.text, floor[b.field], width - b.inset, heights[b.field])
-        assert isinstance(fit, FittedText)
-        fitted[b.field] = fit
+    # A firm block is drawn as it was laid out above. Fitting it again into its own height
+    # could fail: a balanced layout may be lower than the greedy one, which is tried first.
+    fitted: dict[str, FittedText] = {b.field: at_floor[b.field] for b in firm}
     remaining = height - fixed - firm_height
     for k, b in enumerate(cuttable):
         later = sum(min_heights[c.field] for c in cuttable[k + 1 :])
