@@ -178,9 +178,10 @@ def event_page_version(state: PublicPageState, now: datetime) -> tuple[Any, ...]
 
 
 def event_page_holes(
-    slug: str, seats: SeatFigures, locale: str | None = None
+    slug: str, seats: Callable[[], SeatFigures], locale: str | None = None
 ) -> dict[str, Callable[[], str]]:
-    """The event page's holes: a fresh form token and the seat texts for `seats`."""
+    """The event page's holes: a fresh form token and the seat texts for the figures
+    seats() gives when they are filled in (those the page was rendered with)."""
     return {
         "started": lambda: guard.form_token(guard.form_keys(), slug),
         **seat_texts.hole_values(seats, locale),
@@ -215,7 +216,7 @@ def _event_page_key(
     return PageKey(
         (state.event_id, event_page_ref(args)),
         event_page_version(state, now),
-        event_page_holes(slug, state.seats, locale),
+        event_page_holes(slug, lambda: state.seats, locale),
     )
 
 

@@ -144,6 +144,7 @@ def preview(event: Event) -> str:
     for its organizers only."""
     now = utcnow()
     counts = signup_seats.seat_counts(event.id)
+    seats = SeatFigures(counts["confirmed"], counts["waitlisted"], event.capacity)
     if not event.is_published:
         flash(
             gettext(
@@ -162,12 +163,10 @@ def preview(event: Event) -> str:
         now=now,
         form=form,
         is_open=not event.is_cancelled and event.starts_at > now,
-        seats_left=signup_seats.seats_left(event, counts["confirmed"]),
-        waitlisted=counts["waitlisted"],
-        confirmed=counts["confirmed"],
-        seat_texts=seat_texts(
-            SeatFigures(counts["confirmed"], counts["waitlisted"], event.capacity)
-        ),
+        seats_left=seats.seats_left,
+        waitlisted=seats.waitlisted,
+        confirmed=seats.confirmed,
+        seat_texts=seat_texts(seats),
         event_url=event_url,
         google_url=calendar.google_calendar_link(event, event_url),
         outlook_url=calendar.outlook_calendar_link(event, event_url),

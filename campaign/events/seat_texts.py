@@ -97,12 +97,14 @@ def seat_text_in(locale: str, figures: SeatFigures, name: str) -> str:
         return str(getattr(seat_texts(figures), name))
 
 
-def hole_values(figures: SeatFigures, locale: str | None = None) -> dict[str, Callable[[], str]]:
-    """The stored page's seat holes filled for these figures (in the visitor's language:
-    `locale`, or the request's)."""
+def hole_values(
+    figures: Callable[[], SeatFigures], locale: str | None = None
+) -> dict[str, Callable[[], str]]:
+    """The stored page's seat holes filled for the figures figures() gives (in the
+    visitor's language: `locale`, or the request's)."""
     language = locale or current_locale()
 
     def text(name: str) -> Callable[[], str]:
-        return lambda: seat_text_in(language, figures, name)
+        return lambda: seat_text_in(language, figures(), name)
 
     return {name: text(name) for name in HOLES}

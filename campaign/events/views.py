@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -151,7 +150,6 @@ def detail(slug: str) -> Response:
         abort(404)
     now = utcnow()
     ref = cache_keys.event_page_ref(request.args)
-    started = guard.form_token(guard.form_keys(), slug)
     consistent = False
     seats = state.seats  # the figures in the seat holes: those the page is rendered with
 
@@ -170,11 +168,8 @@ def detail(slug: str) -> Response:
             page.event, form, seats, now, str(hole("started")), page.host_name, SeatTexts.holes()
         )
 
-    def seat_hole(name: str) -> Callable[[], str]:
-        return lambda: seat_texts.hole_values(seats)[name]()
-
     key = cache_keys.event_page_version(state, now)
-    holes = {"started": lambda: started, **{name: seat_hole(name) for name in seat_texts.HOLES}}
+    holes = cache_keys.event_page_holes(slug, lambda: seats)
     return cached_response((state.event_id, ref), key, holes, render, keep=lambda: consistent)
 
 
@@ -219,7 +214,7 @@ def _render_event_page(
         now=now,
         form=form,
         is_open=signup_seats.is_open_for_signup(event, now),
-        seats_left=signup_seats.seats_left(event, confirmed),
+        seats_left=seats.seats_left,
         waitlisted=waitlisted,
         confirmed=confirmed,
         seat_texts=texts,

@@ -189,8 +189,10 @@ def test_a_page_read_in_another_state_is_not_kept(client, event, register, monke
         return real(slug)
 
     monkeypatch.setattr(services, "public_page", registration_lands_meanwhile)
-    client.get(f"/events/{event.slug}")
+    first = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert len(page_cache()) == 0
+    # Its seat figures are those it was rendered with (read after the registration).
+    assert _seats(first) == "4"
     monkeypatch.setattr(services, "public_page", real)
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert _seats(page) == "4"

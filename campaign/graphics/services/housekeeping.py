@@ -19,7 +19,6 @@ from campaign.core.database import write_transaction
 from campaign.events.models import STATUS_CANCELLED, STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.graphics.models import CardRender, FactCard
-from campaign.graphics.services.alt_memo import delete_alt
 from campaign.graphics.services.cardspecs import (
     PRESET_ORDER,
     attending_spec,
@@ -32,12 +31,17 @@ from campaign.graphics.services.cardspecs import (
 )
 from campaign.graphics.services.content import approved_facts
 from campaign.graphics.services.photo import photo_bytes
-from campaign.graphics.services.registry import card_key, card_store, key_for, register_keys
+from campaign.graphics.services.registry import (
+    card_key,
+    card_store,
+    delete_derived,
+    key_for,
+    register_keys,
+)
 from campaign.graphics.services.theme import campaign_theme, logo_bytes
 from campaign.graphics.services.thumbs import (
     THUMB_TYPES,
     THUMB_WIDTHS,
-    delete_thumbs,
     make_thumb,
     thumb_store,
 )
@@ -155,11 +159,6 @@ def register_current(now: datetime) -> list[CurrentCard]:
     return cards
 
 
-def _delete_derived(key: str) -> int:
-    """Delete what was made from a card besides its file: thumbnails and kept alt text."""
-    return delete_thumbs(key) + delete_alt(key)
-
-
 def prune(now: datetime, keep_days: int = PRUNE_AFTER_DAYS) -> dict[str, int]:
     """Delete rendered files (and registry rows) no page has pointed at for keep_days.
 
@@ -178,16 +177,16 @@ def prune(now: datetime, keep_days: int = PRUNE_AFTER_DAYS) -> dict[str, int]:
         if row.key in current:
             continue
         if row.fact_card_id in withdrawn:
-            deleted_files += int(store.delete(row.key)) + _delete_derived(row.key)
+            deleted_files += int(store.delete(row.key)) + delete_derived(row.key)
             continue
         personal = row.kind == "attending" and "registration_id" in row.spec
         if personal or row.referenced_at < cutoff:
-            deleted_files += int(store.delete(row.key)) + _delete_derived(row.key)
+            deleted_files += int(store.delete(row.key)) + delete_derived(row.key)
             db.session.delete(row)
             deleted_rows += 1
     known = set(db.session.scalars(select(CardRender.key)))
     for key in store.keys() - known - current:
-        deleted_files += int(store.delete(key)) + _delete_derived(key)
+        deleted_files += int(store.delete(key)) + delete_derived(key)
     leftovers = store.sweep_leftovers()
     db.session.flush()
     return {"rows": deleted_rows, "files": deleted_files, "leftovers": leftovers}

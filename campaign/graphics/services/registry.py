@@ -198,9 +198,14 @@ def withdraw_fact_cards(card: FactCard) -> int:
     deleted = 0
     for key in sorted(keys | set(current)):
         deleted += int(store.delete(key))
-        delete_thumbs(key)
-        delete_alt(key)
+        delete_derived(key)
     return deleted
+
+
+def delete_derived(key: str) -> int:
+    """Delete what was made from a card besides its file (thumbnails, kept alt text);
+    returns how many files there were."""
+    return delete_thumbs(key) + delete_alt(key)
 
 
 class NameNotDrawable(ValueError):
