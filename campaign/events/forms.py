@@ -170,7 +170,12 @@ class EventForm(Form):
 
 
 class ContactForm(Form):
-    """A visitor's message to an event's host; the rules live in events.contact.clean."""
+    """A visitor's message to an event's host; the rules live in events.contact.clean.
+    No session's CSRF token: the signed one-time form token and the origin check stand
+    in for it (campaign.signups.guard.public_form_verdict), so the page sets no cookie."""
+
+    class Meta:
+        csrf = False
 
     name = StringField(lazy_gettext("Your name"), validators=[Length(max=400)])
     email = EmailField(

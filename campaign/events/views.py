@@ -8,7 +8,6 @@ which answers a form with errors through event_page_with_errors here.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -45,7 +44,7 @@ from campaign.events import (
 from campaign.events.forms import ContactForm
 from campaign.events.models import Event
 from campaign.events.seat_texts import SeatFigures, SeatTexts
-from campaign.extensions import client_address, db, throttle
+from campaign.extensions import client_address, csrf, db, throttle
 from campaign.i18n.web import current_locale
 from campaign.signups import guard
 from campaign.signups import seats as signup_seats
@@ -247,10 +246,10 @@ def _contact_page(
     event: Event,
     form: ContactForm,
     status: int = 200,
-    notice: str = "",
+    second_step: bool = False,
     limited: Limited | None = None,
 ) -> Response:
-    """The "contact the host" form (never cached: it carries this visitor's tokens)."""
+    """The "contact the host" form (never cached: it carries this visitor's token)."""
     kind = guard.KIND_CONFIRM if request.method == "POST" else guard.KIND_FORM
     form.started.data = guard.form_token(guard.form_keys(), CONTACT_SLOT + event.slug, kind)
     body = render_template(
@@ -258,7 +257,7 @@ def _contact_page(
         event=event,
         form=form,
         now=utcnow(),
-        notice=notice,
+        second_step=second_step,
         limited=limited,
         sent=request.method == "GET" and request.args.get("sent") == "1",
         can_receive=contact.host_address(event) is not None,
@@ -275,10 +274,11 @@ CONTACT_SLOT = "contact:"  # form tokens of the contact form never pass for the 
 
 
 @bp.route("/events/<slug>/contact", methods=["GET", "POST"])
+@csrf.exempt  # no session: the one-time form token and the origin check instead
 @counts_own_limits  # answering with the form and the message kept
 def contact_host(slug: str) -> Response:
     """Write to an event's host without seeing their address: the app mails the message
-    (rate-limited, with the sign-up form's honeypot and form-token checks)."""
+    (rate-limited, with the sign-up form's honeypot, form-token and origin checks)."""
     event = public.public_event(slug)
     if event is None:
         abort(404)
@@ -291,13 +291,7 @@ def contact_host(slug: str) -> Response:
     if form.website.data:
         log.info("contact: dropped a message that filled the honeypot")
         return done
-    verdict = guard.token_verdict(
-        guard.form_keys(),
-        form.started.data,
-        CONTACT_SLOT + slug,
-        float(current_app.config["SIGNUP_MIN_SECONDS"]),
-        time.time(),
-    )
+    verdict = guard.public_form_verdict(form.started.data, CONTACT_SLOT + slug)
     try:
         data = contact.clean(
             contact.ContactInput(
@@ -309,7 +303,8 @@ def contact_host(slug: str) -> Response:
         return _contact_page(event, form, 400)
     if verdict is not None:
         log.info("contact: asked for a second step (%s)", verdict)
-        return _contact_page(event, form, notice=CONTACT_SECOND_STEP)
+        status = 400 if verdict == guard.CROSS_SITE else 200
+        return _contact_page(event, form, status, second_step=True)
     limited = throttle.hit(
         Check("address", current_app.config["CONTACT_RATE_LIMIT"], ("contact", client_address())),
         Check("event", current_app.config["CONTACT_EVENT_RATE_LIMIT"], ("contact-event", slug)),
@@ -324,13 +319,6 @@ def contact_host(slug: str) -> Response:
         return _contact_page(event, form, 409)
     db.session.commit()
     return done
-
-
-CONTACT_SECOND_STEP = (
-    "One more step: check your message and press Send message again. We ask this when a "
-    "form comes back very quickly or from a page that was already used, to keep automated "
-    "messages out."
-)
 
 
 def _ics_response(body: bytes, filename: str) -> Response:

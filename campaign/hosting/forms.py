@@ -50,9 +50,9 @@ class ProposalEditForm(HostEventForm):
 class ProposalForm(ProposalEditForm):
     """The public form at /host.
 
-    Like the registration form its CSRF token is checked once, by the app-wide
-    CSRFProtect (the template renders csrf_token()); a hidden honeypot and a signed
-    one-time form token (campaign.signups.guard) keep scripts out without losing a person.
+    Like the registration form it keeps no session: a hidden honeypot, a signed one-time
+    form token and the browser's word on where the POST came from
+    (campaign.signups.guard.public_form_verdict) keep scripts out without losing a person.
     """
 
     class Meta:
@@ -75,13 +75,14 @@ class ProposalForm(ProposalEditForm):
 
 
 class ResendForm(Form):
-    """Ask for the host links of an email address again."""
+    """Ask for the host links of an email address again (no session, as ProposalForm)."""
 
     class Meta:
         csrf = False
 
     email = EmailField(lazy_gettext("Your email"), validators=[Length(max=1000)])
     website = StringField(lazy_gettext("Leave this field empty"), validators=[Length(max=1000)])
+    started = HiddenField()
 
 
 class ApproveForm(Form):

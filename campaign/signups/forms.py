@@ -89,7 +89,12 @@ class SignupFields:
 
 
 class ResendForm(Form):
-    """ "Send the mail again" on the page after registering: one address, and a honeypot."""
+    """ "Send the mail again" on the page after registering: one address, a honeypot and
+    the signed one-time form token (campaign.signups.guard) instead of a session's CSRF
+    token, so the page sets no cookie."""
+
+    class Meta:
+        csrf = False
 
     email = EmailField(
         lazy_gettext("Your email address"),
@@ -97,3 +102,4 @@ class ResendForm(Form):
         description=lazy_gettext("The address you registered with."),
     )
     website = StringField(lazy_gettext("Leave this field empty"), validators=[Length(max=1000)])
+    started = HiddenField()

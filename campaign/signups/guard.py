@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from campaign.core.throttle import Check, Limited, Once, Step
@@ -172,6 +172,35 @@ def cross_site_verdict(
     if origin and origin.lower() not in own_origins:
         return CROSS_SITE
     return None
+
+
+def own_origins() -> set[str]:
+    """The origins this site's pages are served from: BASE_URL's and the request's own."""
+    origins = {origin_of(request.host_url)}
+    base_url = current_app.config.get("BASE_URL")
+    if base_url:
+        origins.add(origin_of(base_url))
+    return origins
+
+
+def request_cross_site() -> str | None:
+    """CROSS_SITE when this request's browser says another site's page sent it, else None."""
+    return cross_site_verdict(
+        request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), own_origins()
+    )
+
+
+def public_form_verdict(token: str | None, slot: str) -> str | None:
+    """Why a POST of a public form other than sign-up (which reads its token in the same
+    store round trip as its limits) gets a second step instead of its effect: CROSS_SITE,
+    or its one-time form token's verdict (TOO_FAST, REUSED, INVALID, EXPIRED; the token's
+    id is used up). None: it looks like a person's, from this site's page.
+
+    These forms, like sign-up, keep no session: the token (made for `slot`) and the
+    browser's own word on where the POST came from stand in for a CSRF cookie."""
+    return request_cross_site() or token_verdict(
+        form_keys(), token, slot, float(current_app.config["SIGNUP_MIN_SECONDS"]), time.time()
+    )
 
 
 def _digest(value: str) -> str:

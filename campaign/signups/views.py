@@ -43,15 +43,6 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _own_origins() -> set[str]:
-    """The origins this site's pages are served from: BASE_URL's and the request's own."""
-    origins = {guard.origin_of(request.host_url)}
-    base_url = current_app.config.get("BASE_URL")
-    if base_url:
-        origins.add(guard.origin_of(base_url))
-    return origins
-
-
 @bp.post("/events/<slug>/register")
 @csrf.exempt  # no session: the signed one-time form token and the origin check instead
 @counts_own_limits  # campaign.signups.guard, answering with the form kept
@@ -66,9 +57,7 @@ def register(slug: str) -> Response:
     if fields.website:
         log.info("signup: dropped a submission that filled the honeypot")
         return redirect(url_for("signups.registered", slug=slug), 303)
-    cross_site = guard.cross_site_verdict(
-        request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), _own_origins()
-    )
+    cross_site = guard.request_cross_site()
     claim = None
     if not cross_site:
         minimum = float(current_app.config["SIGNUP_MIN_SECONDS"])
@@ -174,10 +163,14 @@ RESENT_TEXT = N_(
 )
 
 
+RESEND_SLOT = "resend:"  # its form tokens never pass for another form, nor theirs for it
+
+
 @bp.get("/events/<slug>/registered")
 def registered(slug: str) -> Response:
     """The page a person sees after registering: check your inbox, the event, add it to a
-    calendar, share it, and have the mail sent again. The same page for every address."""
+    calendar, share it, and have the mail sent again. The same page for every address,
+    and like the event page it keeps no session: its form carries a one-time token."""
     event = public.public_event(slug)
     if event is None:
         abort(404)
@@ -190,7 +183,12 @@ def _registered_page(
     sent: bool = False,
     limited: Limited | None = None,
     status: int = 200,
+    second_step: bool = False,
 ) -> Response:
+    """The page, its resend form with a fresh one-time token: made for a first fill on a
+    plain visit, for one click when it answers a submission (errors, a second step)."""
+    kind = guard.KIND_FORM if request.method == "GET" else guard.KIND_CONFIRM
+    form.started.data = guard.form_token(guard.form_keys(), RESEND_SLOT + event.slug, kind)
     event_url = absolute_url("events.detail", slug=event.slug)
     body = render_template(
         "signups/registered.html",
@@ -200,6 +198,7 @@ def _registered_page(
         sent=sent,
         resent_text=RESENT_TEXT,
         limited=limited,
+        second_step=second_step,
         event_url=event_url,
         google_url=calendar.google_calendar_link(event, event_url),
         outlook_url=calendar.outlook_calendar_link(event, event_url),
@@ -212,6 +211,7 @@ def _registered_page(
 
 
 @bp.post("/events/<slug>/registered/resend")
+@csrf.exempt  # no session: the one-time form token and the origin check instead
 @counts_own_limits  # campaign.signups.guard, answering with the page and the address kept
 def resend(slug: str) -> Response:
     """Send a registration's mail again to the address typed, if it is registered; the
@@ -231,6 +231,11 @@ def resend(slug: str) -> Response:
     except services.InvalidSignup as exc:
         bind_errors(form, exc)
         return _registered_page(event, form, status=400)
+    verdict = guard.public_form_verdict(form.started.data, RESEND_SLOT + slug)
+    if verdict is not None:
+        log.info("signup: asked for a second step to resend (%s)", verdict)
+        status = 400 if verdict == guard.CROSS_SITE else 200
+        return _registered_page(event, form, status=status, second_step=True)
     limited = guard.resend_limited(email, client_address())
     if limited is not None:
         return _registered_page(event, form, limited=limited, status=429)

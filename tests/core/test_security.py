@@ -23,6 +23,12 @@ CSRF_EXEMPT = {
     # The public registration form: no session on a first visit. Its signed one-time form
     # token and the Origin/Sec-Fetch-Site check protect it (tests/signups/test_bot_protection).
     "signups.register",
+    # The other public forms, sessionless the same way, each with its own token slot and
+    # one-click second step (tests/signups/test_sessionless_forms).
+    "signups.resend",
+    "events.contact_host",
+    "hosting.propose",
+    "hosting.resend",
 }
 
 # What a POST carries besides the (missing) CSRF token: enough that it would succeed.

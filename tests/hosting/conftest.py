@@ -34,6 +34,15 @@ def next_week(hour: int = 18) -> str:
     return f"{date.today() + timedelta(days=7):%Y-%m-%d}T{hour:02d}:00"
 
 
+def resend_form(email: str) -> dict[str, Any]:
+    """ "Email my link" as the /host/resend form posts it, with a fresh form token."""
+    return {
+        "email": email,
+        "website": "",
+        "started": guard.form_token(guard.form_keys(), "host:resend"),
+    }
+
+
 def proposal_form(**overrides: Any) -> dict[str, Any]:
     """A complete, valid proposal as the form posts it, with a fresh form token."""
     values: dict[str, Any] = {

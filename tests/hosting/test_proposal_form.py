@@ -18,7 +18,7 @@ from campaign.hosting.services import review
 from campaign.mail.models import OutboxMessage
 from campaign.signups import guard
 from tests.core.support import snapshot
-from tests.hosting.conftest import host_links, proposal_form
+from tests.hosting.conftest import host_links, proposal_form, resend_form
 from tests.signups.conftest import field_error
 
 
@@ -132,8 +132,8 @@ def test_the_answer_never_tells_whether_an_address_proposed_before(
     answers = [(r.status_code, r.headers.get("Location")) for r in (first, again, stranger)]
     assert answers[0] == answers[1] == answers[2]
     client = app.test_client()
-    known = client.post("/host/resend", data={"email": "ana.host@example.org"})
-    unknown = client.post("/host/resend", data={"email": "nobody@example.org"})
+    known = client.post("/host/resend", data=resend_form("ana.host@example.org"))
+    unknown = client.post("/host/resend", data=resend_form("nobody@example.org"))
     assert known.status_code == unknown.status_code == 200
     assert known.get_data() == unknown.get_data()
 
@@ -144,13 +144,13 @@ def test_resend_mails_the_link_at_most_once_an_hour(
     propose()
     [token] = host_links(app, tmp_path)
     client = app.test_client()
-    client.post("/host/resend", data={"email": "Ana.Host@example.org"})
+    client.post("/host/resend", data=resend_form("Ana.Host@example.org"))
     assert host_links(app, tmp_path) == []  # mailed within the hour already
     db.session.rollback()
     for row in db.session.scalars(db.select(OutboxMessage)):
         row.created_at = row.created_at - timedelta(hours=2)
     db.session.commit()
-    client.post("/host/resend", data={"email": "ana.host@example.org"})
+    client.post("/host/resend", data=resend_form("ana.host@example.org"))
     assert host_links(app, tmp_path) == [token]
 
 
@@ -184,15 +184,16 @@ def test_no_campaign_no_form(app: Flask) -> None:
     assert app.test_client().post("/host", data={}).status_code == 404
 
 
-def test_an_expired_form_session_keeps_the_details(app: Flask, campaign: Any) -> None:
+def test_the_form_needs_no_session(app: Flask, campaign: Any) -> None:
+    """With CSRF protection on, as in production: no cookie, no CSRF token, and the
+    proposal goes through on its one-time form token alone."""
     app.config["WTF_CSRF_ENABLED"] = True
-    before = snapshot()
-    response = app.test_client().post("/host", data=proposal_form(csrf_token="stale"))
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "Confirm your proposal" in page and "Library evening on ketamine facts" in page
-    assert 'name="csrf_token"' in page
-    assert snapshot() == before
+    client = app.test_client(use_cookies=False)
+    page = client.get("/host")
+    assert "Set-Cookie" not in page.headers
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+    assert client.post("/host", data=proposal_form()).status_code == 303
+    assert _count(HostProposal) == 1
 
 
 def test_the_form_page_is_never_cached_but_may_be_indexed(app: Flask, campaign: Any) -> None:

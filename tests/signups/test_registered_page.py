@@ -4,6 +4,7 @@ the mail again", all the same whatever address was typed."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import update
 
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
-from tests.conftest import csrf_token
+from campaign.signups import guard
 from tests.core.support import with_config
 from tests.signups.conftest import outbox
 
@@ -32,8 +33,10 @@ def resend(client):
     """resend(event, email, **fields) -> the response to "send the mail again"."""
 
     def post(event, email, **fields):
-        page = client.get(f"/events/{event.slug}/registered").get_data(True)
-        data = {"email": email, "website": "", "csrf_token": csrf_token(page), **fields}
+        assert client.get(f"/events/{event.slug}/registered").status_code == 200
+        # The page's form token, made a minute before (as a person takes to type).
+        started = guard.form_token(guard.form_keys(), "resend:" + event.slug, now=time.time() - 60)
+        data = {"email": email, "website": "", "started": started, **fields}
         return client.post(f"/events/{event.slug}/registered/resend", data=data)
 
     return post

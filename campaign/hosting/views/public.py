@@ -7,7 +7,6 @@ Every private page answers 404 alike for an unknown, another event's or a revoke
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import (
     Blueprint,
@@ -21,14 +20,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError
 
 from campaign.campaigns.services import request_campaign
-from campaign.core.errors import csrf_failure_page
 from campaign.core.forms import bind_errors
 from campaign.core.throttle import Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
-from campaign.extensions import client_address, db
+from campaign.extensions import client_address, csrf, db
 from campaign.hosting.forms import ProposalForm, ResendForm
 from campaign.hosting.services import links, proposals, rules
 from campaign.i18n.web import current_locale
@@ -93,6 +90,7 @@ def _host_details(form: ProposalForm) -> proposals.HostDetails:
 
 
 @bp.route("/host", methods=["GET", "POST"])
+@csrf.exempt  # no session: the one-time form token and the origin check instead
 @counts_own_limits  # the registration form's limits, answered with the form kept
 def propose() -> ResponseReturnValue:
     """Host an event: the form, then "check your inbox" (a confirmation link is mailed)."""
@@ -110,13 +108,7 @@ def propose() -> ResponseReturnValue:
     limited = guard.address_limited(address)
     if limited is not None:
         return _proposal_page(form, ceiling, limited=limited)
-    verdict = guard.token_verdict(
-        guard.form_keys(),
-        form.started.data,
-        FORM_SLUG,
-        float(current_app.config["SIGNUP_MIN_SECONDS"]),
-        time.time(),
-    )
+    verdict = guard.public_form_verdict(form.started.data, FORM_SLUG)
     data = form.to_input()
     try:
         cleaned, _, _ = proposals.clean_proposal(_host_details(form), data, ceiling)
@@ -127,7 +119,8 @@ def propose() -> ResponseReturnValue:
         return _proposal_page(form, ceiling, 400)
     if verdict is not None:
         log.info("hosting: asked for a second step (%s)", verdict)
-        return _proposal_page(form, ceiling, second_step=True)
+        status = 400 if verdict == guard.CROSS_SITE else 200
+        return _proposal_page(form, ceiling, status, second_step=True)
     # The registration form's limits per email address and per client address, shared
     # with sign-ups: proposing and registering draw on one budget of mail a form may cause.
     limited = guard.signup_limited(FORM_SLUG, cleaned.email, address)
@@ -138,22 +131,6 @@ def propose() -> ResponseReturnValue:
     return redirect(url_for("hosting.sent"), 303)
 
 
-@bp.errorhandler(CSRFError)
-def _expired_form(exc: CSRFError) -> ResponseReturnValue:
-    """A proposal whose form session expired gets the second step with what was typed."""
-    if request.endpoint != "hosting.propose" or request_campaign() is None:
-        return csrf_failure_page()
-    campaign_id = _campaign_id()
-    ceiling = rules.settings_for(campaign_id).capacity_ceiling
-    form = ProposalForm(ceiling=ceiling)
-    if form.website.data:
-        return redirect(url_for("hosting.sent"), 303)
-    limited = guard.address_limited(client_address())
-    if limited is not None:
-        return _proposal_page(form, ceiling, limited=limited)
-    return _proposal_page(form, ceiling, 400, second_step=True)
-
-
 @bp.get("/host/sent")
 def sent() -> str:
     """The page after proposing: the same for everyone, whatever the address."""
@@ -161,28 +138,54 @@ def sent() -> str:
     return render_template("hosting/sent.html")
 
 
+RESEND_SLOT = "host:resend"  # the "slug" of the resend form's one-time tokens
+
+
+def _resend_page(
+    form: ResendForm | None,
+    status: int = 200,
+    *,
+    second_step: bool = False,
+    limited: Limited | None = None,
+) -> ResponseReturnValue:
+    """The form (fresh, with errors, as a second step, or over a limit), or with no form
+    "check your inbox"."""
+    if form is not None:
+        kind = guard.KIND_FORM if request.method == "GET" else guard.KIND_CONFIRM
+        form.started.data = guard.form_token(guard.form_keys(), RESEND_SLOT, kind)
+    body = render_template(
+        "hosting/resend.html", form=form, second_step=second_step, limited=limited
+    )
+    if limited is not None:
+        return body, 429, {"Retry-After": str(limited.retry_after)}
+    return body, status
+
+
 @bp.route("/host/resend", methods=["GET", "POST"])
+@csrf.exempt  # no session: the one-time form token and the origin check instead
 @counts_own_limits
 def resend() -> ResponseReturnValue:
     """Ask for your host links again: the same answer whether or not the address has any."""
     _campaign_id()
+    if request.method == "GET":
+        return _resend_page(ResendForm(formdata=None))
     form = ResendForm()
-    if request.method == "POST" and form.validate():
-        if form.website.data:
-            return render_template("hosting/resend.html", form=None)
-        email = (form.email.data or "").strip().lower()
-        address = client_address()
-        limited = guard.address_limited(address) or guard.signup_limited(
-            "host:resend", email, address
-        )
-        if limited is not None:
-            body = render_template("hosting/resend.html", form=form, limited=limited)
-            return body, 429, {"Retry-After": str(limited.retry_after)}
-        links.resend_links(email, utcnow())
-        db.session.commit()
-        return render_template("hosting/resend.html", form=None)
-    status = 400 if request.method == "POST" else 200
-    return render_template("hosting/resend.html", form=form), status
+    if not form.validate():
+        return _resend_page(form, 400)
+    if form.website.data:
+        return _resend_page(None)
+    verdict = guard.public_form_verdict(form.started.data, RESEND_SLOT)
+    if verdict is not None:
+        log.info("hosting: asked for a second step to resend links (%s)", verdict)
+        return _resend_page(form, 400 if verdict == guard.CROSS_SITE else 200, second_step=True)
+    email = (form.email.data or "").strip().lower()
+    address = client_address()
+    limited = guard.address_limited(address) or guard.signup_limited(RESEND_SLOT, email, address)
+    if limited is not None:
+        return _resend_page(form, limited=limited)
+    links.resend_links(email, utcnow())
+    db.session.commit()
+    return _resend_page(None)
 
 
 # The host's private pages are routes of this blueprint (imported to register them).
