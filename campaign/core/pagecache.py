@@ -99,8 +99,8 @@ class CachedPage:
         return cls(
             holes,
             spliced,
-            compression.compress(whole, compression.BROTLI, stored=True),
-            compression.compress(whole, compression.GZIP, stored=True),
+            compression.compress(whole, compression.BROTLI, compression.BROTLI_PAGE_QUALITY),
+            compression.compress(whole, compression.GZIP),
         )
 
     def body(
