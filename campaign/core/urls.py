@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -30,6 +32,25 @@ def absolute_url(endpoint: str, **values: object) -> str:
     """
     clean = {k: v for k, v in values.items() if v is not None}
     return _adapter(current_app.config["BASE_URL"]).build(endpoint, clean, force_external=True)
+
+
+# Characters a URL path segment holds as they are (RFC 3986's unreserved ones).
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def last_segment_urls(build: Callable[..., str], endpoint: str, name: str) -> Callable[[str], str]:
+    """URLs of `endpoint` whose route ends with the <name> segment, for many values of it
+    (a listing's links): `build` (url_for, absolute_url) runs once and each value of
+    unreserved characters only is put in its place as it is; any other value goes
+    through `build` itself, so each URL is what build(endpoint, name=value) gives."""
+    head = build(endpoint, **{name: "_"})[:-1]
+
+    def url(value: str) -> str:
+        if _UNRESERVED.fullmatch(value):
+            return head + value
+        return build(endpoint, **{name: value})
+
+    return url
 
 
 def _adapter(base_url: str) -> MapAdapter:

@@ -15,7 +15,7 @@ from campaign.campaigns.services import current_campaign
 from campaign.core.forms import Form, bind_errors
 from campaign.core.security import csp_framable_by
 from campaign.core.timeutil import utcnow
-from campaign.core.urls import absolute_url, page_number
+from campaign.core.urls import absolute_url, last_segment_urls, page_number
 from campaign.embed import services
 from campaign.events import eventmap, public
 from campaign.extensions import db
@@ -85,7 +85,7 @@ def events() -> Response:
     cities, regions = public.public_places(campaign.id, now)
     event_map = eventmap.build_map(
         eventmap.map_events(campaign.id, now, filters),
-        lambda slug: absolute_url("events.detail", slug=slug),
+        last_segment_urls(absolute_url, "events.detail", "slug"),
         new_tab=True,
     )
     body = render_template(

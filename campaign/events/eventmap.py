@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
+from sqlalchemy.orm import load_only
 
 from campaign.events.models import Event
 from campaign.events.public import ListingFilters, public_events_query
@@ -21,6 +23,20 @@ from campaign.i18n.markers import N_
 # The most events a map and its list show (the soonest first).
 MAP_LIMIT = 200
 LIST_ANCHOR = "#event-map-list"
+# What build_map, region_name, event_position and the list read of an event.
+MAP_COLUMNS = (
+    Event.slug,
+    Event.title,
+    Event.starts_at,
+    Event.timezone,
+    Event.format,
+    Event.venue,
+    Event.city,
+    Event.region,
+    Event.country,
+    Event.latitude,
+    Event.longitude,
+)
 ONLINE_GROUP = N_("Online")
 NO_PLACE_GROUP = N_("Place not given")
 # How an event's position was found: set by its organizer or host, else from the bundled
@@ -53,11 +69,15 @@ class Position:
 
 @dataclass(frozen=True)
 class MapEntry:
-    """One event in the grouped list."""
+    """One event in the grouped list, with its texts as the list and the marker's tooltip
+    write them (worked out once each: the list holds up to MAP_LIMIT events)."""
 
     event: Event
     position: Position | None
     url: str
+    when: str
+    place: str
+    list_note: str  # after the place: "(not on the map)", where a country's middle stands in
 
     @property
     def is_on_map(self) -> bool:
@@ -87,16 +107,33 @@ def event_position(event: Event) -> Position | None:
         return None
     if event.latitude is not None and event.longitude is not None:
         return Position(float(event.latitude), float(event.longitude), PRECISION_EXACT)
-    found = gazetteer().locate(event.city, event.country)
+    return _gazetteer_position(event.city, event.country)
+
+
+@lru_cache(maxsize=4096)
+def _gazetteer_position(city: str, country: str) -> Position | None:
+    """The bundled gazetteer's guess for a city and country (many events share one)."""
+    found = gazetteer().locate(city, country)
     if found is None:
         return None
     return Position(found.latitude, found.longitude, found.precision, found.name)
 
 
+def _list_note(event: Event, position: Position | None) -> str:
+    """What the grouped list adds after an event's place about where its marker is."""
+    if event.has_venue and position is None:
+        return gettext("(not on the map)")
+    if position is not None and position.precision == PRECISION_COUNTRY:
+        return gettext("(on the map at the middle of %(place)s)", place=position.place)
+    return ""
+
+
 def map_events(campaign_id: int, now: datetime, filters: ListingFilters) -> list[Event]:
-    """Every event the listing's filters match (every page, soonest first, up to a limit)."""
+    """Every event the listing's filters match (every page, soonest first, up to a limit),
+    with the columns the map and its list show (not the descriptions and settings: up to
+    MAP_LIMIT rows on every drawing of the listing)."""
     query = public_events_query(campaign_id, now, filters).limit(MAP_LIMIT)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query.options(load_only(*MAP_COLUMNS))))
 
 
 def build_map(
@@ -105,16 +142,31 @@ def build_map(
     """The map of the events that have a place on it, and every event grouped by region."""
     points: list[MapPoint] = []
     groups: dict[str, list[MapEntry]] = {}
+    # Texts that depend on a position or a place and not on the event, translated once
+    # per drawing (many events share a city or a country's middle).
+    notes: dict[tuple[bool, Position | None], tuple[str, str]] = {}
     for event in events:
-        entry = MapEntry(event, event_position(event), event_url(event.slug))
+        position = event_position(event)
+        note_key = (event.has_venue, position)
+        if note_key not in notes:
+            notes[note_key] = (position.note if position else "", _list_note(event, position))
+        marker_note, list_note = notes[note_key]
+        entry = MapEntry(
+            event,
+            position,
+            event_url(event.slug),
+            event_starts(event),
+            event_place(event),
+            list_note,
+        )
         groups.setdefault(region_name(event), []).append(entry)
-        if entry.position is not None:
-            label = f"{event.title}, {event_starts(event)}, {event_place(event)}"
+        if position is not None:
+            label = f"{event.title}, {entry.when}, {entry.place}"
             points.append(
                 MapPoint(
-                    latitude=entry.position.latitude,
-                    longitude=entry.position.longitude,
-                    label=label + entry.position.note,
+                    latitude=position.latitude,
+                    longitude=position.longitude,
+                    label=label + marker_note,
                     url=entry.url,
                 )
             )

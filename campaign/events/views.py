@@ -29,7 +29,7 @@ from campaign.core.forms import bind_errors
 from campaign.core.pagecache import cached_response, hole
 from campaign.core.throttle import Check, Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
-from campaign.core.urls import absolute_url, page_number
+from campaign.core.urls import absolute_url, last_segment_urls, page_number
 from campaign.events import (
     cache_keys,
     calendar,
@@ -114,7 +114,7 @@ def index() -> Response:
         event_texts = translations.localized_many(pagination.items, current_locale())
         event_map = eventmap.build_map(
             eventmap.map_events(campaign.id, now, filters),
-            lambda slug: url_for("events.detail", slug=slug),
+            last_segment_urls(url_for, "events.detail", "slug"),
         )
         # Read last: nothing the page shows changed while it was being read.
         consistent = cache_keys.listing_state(now) == state

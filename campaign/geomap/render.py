@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from campaign.geomap.boundaries import Country
 
@@ -140,7 +141,29 @@ def countries_in_view(countries: Sequence[Country], extent: tuple[float, ...]) -
     ]
 
 
+# Outlines already drawn, by view: a listing drawn again (a registration, the next visitor
+# after a change) mostly shows the same area. Values hold their countries, so an id in a
+# key is never another sequence's.
+_LAND_PATHS: dict[tuple[Any, ...], tuple[Sequence[Country], str]] = {}
+_LAND_PATHS_KEPT = 32
+
+
 def _land_path(
+    countries: Sequence[Country], view: View, extent: tuple[float, ...], layout: MapLayout
+) -> str:
+    """_draw_land's path, kept for the last _LAND_PATHS_KEPT views."""
+    key = (id(countries), view, extent, layout)
+    kept = _LAND_PATHS.get(key)
+    if kept is not None and kept[0] is countries:
+        return kept[1]
+    path = _draw_land(countries, view, extent, layout)
+    if len(_LAND_PATHS) >= _LAND_PATHS_KEPT:
+        _LAND_PATHS.pop(next(iter(_LAND_PATHS)))
+    _LAND_PATHS[key] = (countries, path)
+    return path
+
+
+def _draw_land(
     countries: Sequence[Country], view: View, extent: tuple[float, ...], layout: MapLayout
 ) -> str:
     """Every country in view as one path, thinned to the pixel.
