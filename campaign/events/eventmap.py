@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
-from sqlalchemy.orm import load_only
 
-from campaign.events.models import Event
+from campaign.events.models import FORMAT_ONLINE, VENUE_FORMATS, Event
 from campaign.events.public import ListingFilters, public_events_query
 from campaign.extensions import db
 from campaign.geomap.boundaries import countries
@@ -19,24 +18,11 @@ from campaign.geomap.gazetteer import PRECISION_CITY, PRECISION_COUNTRY, gazette
 from campaign.geomap.render import MapPoint, render_svg
 from campaign.i18n.display import event_place, event_starts
 from campaign.i18n.markers import N_
+from campaign.i18n.web import current_locale
 
 # The most events a map and its list show (the soonest first).
 MAP_LIMIT = 200
 LIST_ANCHOR = "#event-map-list"
-# What build_map, region_name, event_position and the list read of an event.
-MAP_COLUMNS = (
-    Event.slug,
-    Event.title,
-    Event.starts_at,
-    Event.timezone,
-    Event.format,
-    Event.venue,
-    Event.city,
-    Event.region,
-    Event.country,
-    Event.latitude,
-    Event.longitude,
-)
 ONLINE_GROUP = N_("Online")
 NO_PLACE_GROUP = N_("Place not given")
 # How an event's position was found: set by its organizer or host, else from the bundled
@@ -68,11 +54,42 @@ class Position:
 
 
 @dataclass(frozen=True)
+class MapEvent:
+    """What the map and its list show of an event, read as plain columns (up to MAP_LIMIT
+    rows on every drawing of the listing: ORM objects cost several times as much)."""
+
+    slug: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    format: str
+    venue: str
+    city: str
+    region: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+    @property
+    def has_venue(self) -> bool:
+        return self.format in VENUE_FORMATS
+
+
+MAP_COLUMNS = tuple(getattr(Event, field.name) for field in fields(MapEvent))
+Placed = Event | MapEvent  # what region_name and event_position read an event's place from
+
+
+@dataclass(frozen=True)
 class MapEntry:
     """One event in the grouped list, with its texts as the list and the marker's tooltip
     write them (worked out once each: the list holds up to MAP_LIMIT events)."""
 
-    event: Event
+    event: MapEvent
     position: Position | None
     url: str
     when: str
@@ -93,14 +110,14 @@ class EventMap:
     placed: int
 
 
-def region_name(event: Event) -> str:
+def region_name(event: Placed) -> str:
     """The heading an event is listed under: its region, else country, else city."""
     if event.is_online:
         return gettext(ONLINE_GROUP)
     return event.region or event.country or event.city or gettext(NO_PLACE_GROUP)
 
 
-def event_position(event: Event) -> Position | None:
+def event_position(event: Placed) -> Position | None:
     """Where an event with a venue is: its own coordinates, else its city or country in
     the bundled gazetteer; None for an online event or a place the gazetteer lacks."""
     if not event.has_venue:
@@ -119,7 +136,7 @@ def _gazetteer_position(city: str, country: str) -> Position | None:
     return Position(found.latitude, found.longitude, found.precision, found.name)
 
 
-def _list_note(event: Event, position: Position | None) -> str:
+def _list_note(event: Placed, position: Position | None) -> str:
     """What the grouped list adds after an event's place about where its marker is."""
     if event.has_venue and position is None:
         return gettext("(not on the map)")
@@ -128,16 +145,16 @@ def _list_note(event: Event, position: Position | None) -> str:
     return ""
 
 
-def map_events(campaign_id: int, now: datetime, filters: ListingFilters) -> list[Event]:
+def map_events(campaign_id: int, now: datetime, filters: ListingFilters) -> list[MapEvent]:
     """Every event the listing's filters match (every page, soonest first, up to a limit),
     with the columns the map and its list show (not the descriptions and settings: up to
     MAP_LIMIT rows on every drawing of the listing)."""
     query = public_events_query(campaign_id, now, filters).limit(MAP_LIMIT)
-    return list(db.session.scalars(query.options(load_only(*MAP_COLUMNS))))
+    return [MapEvent(*row) for row in db.session.execute(query.with_only_columns(*MAP_COLUMNS))]
 
 
 def build_map(
-    events: Sequence[Event], event_url: Callable[[str], str], *, new_tab: bool = False
+    events: Sequence[MapEvent], event_url: Callable[[str], str], *, new_tab: bool = False
 ) -> EventMap:
     """The map of the events that have a place on it, and every event grouped by region."""
     points: list[MapPoint] = []
@@ -145,6 +162,7 @@ def build_map(
     # Texts that depend on a position or a place and not on the event, translated once
     # per drawing (many events share a city or a country's middle).
     notes: dict[tuple[bool, Position | None], tuple[str, str]] = {}
+    locale = current_locale()
     for event in events:
         position = event_position(event)
         note_key = (event.has_venue, position)
@@ -155,7 +173,7 @@ def build_map(
             event,
             position,
             event_url(event.slug),
-            event_starts(event),
+            event_starts(event, locale),
             event_place(event),
             list_note,
         )

@@ -22,6 +22,7 @@ STATUSES = (STATUS_DRAFT, STATUS_PUBLISHED, STATUS_CANCELLED)
 FORMAT_IN_PERSON = "in_person"
 FORMAT_ONLINE = "online"
 FORMAT_HYBRID = "hybrid"
+VENUE_FORMATS = (FORMAT_IN_PERSON, FORMAT_HYBRID)  # the formats with a place to go to
 FORMATS = {
     FORMAT_IN_PERSON: N_("In person"),
     FORMAT_ONLINE: N_("Online"),
@@ -130,7 +131,7 @@ class Event(Model):
 
     @property
     def has_venue(self) -> bool:
-        return self.format in (FORMAT_IN_PERSON, FORMAT_HYBRID)
+        return self.format in VENUE_FORMATS
 
     @property
     def format_label(self) -> str:

@@ -48,9 +48,10 @@ def _clock(local: datetime, locale: str) -> str:
     return format_datetime(local, "HH:mm", tzinfo=local.tzinfo, locale=locale)
 
 
-def event_starts(item: Timed) -> str:
-    """When it starts, with the date and the zone's abbreviation."""
-    locale = current_locale()
+def event_starts(item: Timed, locale: str | None = None) -> str:
+    """When it starts, with the date and the zone's abbreviation (in `locale`, by default
+    the one being rendered: a caller writing many passes it once)."""
+    locale = locale or current_locale()
     if locale.startswith(ENGLISH):
         return format_local(item.starts_at, item.timezone)
     local = to_local(item.starts_at, item.timezone)
