@@ -10,7 +10,7 @@ from functools import lru_cache
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
-from campaign.events.models import FORMAT_ONLINE, VENUE_FORMATS, Event
+from campaign.events.models import Event, PlaceFormat
 from campaign.events.public import ListingFilters, public_events_query
 from campaign.extensions import db
 from campaign.geomap.boundaries import countries
@@ -54,7 +54,7 @@ class Position:
 
 
 @dataclass(frozen=True)
-class MapEvent:
+class MapEvent(PlaceFormat):
     """What the map and its list show of an event, read as plain columns (up to MAP_LIMIT
     rows on every drawing of the listing: ORM objects cost several times as much)."""
 
@@ -70,14 +70,6 @@ class MapEvent:
     country: str
     latitude: float | None
     longitude: float | None
-
-    @property
-    def is_online(self) -> bool:
-        return self.format == FORMAT_ONLINE
-
-    @property
-    def has_venue(self) -> bool:
-        return self.format in VENUE_FORMATS
 
 
 MAP_COLUMNS = tuple(getattr(Event, field.name) for field in fields(MapEvent))

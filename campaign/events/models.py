@@ -36,7 +36,22 @@ SUMMARY_MAX = 280
 DESCRIPTION_MAX = 5000
 
 
-class Event(Model):
+class PlaceFormat:
+    """The rules an event's format decides: online only, or with a place to go to (Event
+    and the listing map's plain rows, campaign.events.eventmap.MapEvent)."""
+
+    format: str
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+    @property
+    def has_venue(self) -> bool:
+        return self.format in VENUE_FORMATS
+
+
+class Event(PlaceFormat, Model):
     """An event of a campaign. Instants are stored in UTC and shown in `timezone`."""
 
     __tablename__ = "events"
@@ -124,14 +139,6 @@ class Event(Model):
         if self.status == STATUS_PUBLISHED and self.is_past(now):
             return "past"
         return self.status
-
-    @property
-    def is_online(self) -> bool:
-        return self.format == FORMAT_ONLINE
-
-    @property
-    def has_venue(self) -> bool:
-        return self.format in VENUE_FORMATS
 
     @property
     def format_label(self) -> str:
