@@ -250,8 +250,7 @@ def _contact_page(
     limited: Limited | None = None,
 ) -> Response:
     """The "contact the host" form (never cached: it carries this visitor's token)."""
-    kind = guard.KIND_CONFIRM if request.method == "POST" else guard.KIND_FORM
-    form.started.data = guard.form_token(guard.form_keys(), CONTACT_SLOT + event.slug, kind)
+    form.started.data = guard.page_token(CONTACT_SLOT + event.slug)
     body = render_template(
         "events/contact.html",
         event=event,

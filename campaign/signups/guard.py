@@ -190,6 +190,14 @@ def request_cross_site() -> str | None:
     )
 
 
+def page_token(slot: str) -> str:
+    """A fresh form token for a public form's page: made for a first fill on a plain
+    visit (GET), for one click when the page answers a submission (errors, a second
+    step, a limit)."""
+    kind = KIND_FORM if request.method == "GET" else KIND_CONFIRM
+    return form_token(form_keys(), slot, kind)
+
+
 def public_form_verdict(token: str | None, slot: str) -> str | None:
     """Why a POST of a public form other than sign-up (which reads its token in the same
     store round trip as its limits) gets a second step instead of its effect: CROSS_SITE,

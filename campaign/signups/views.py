@@ -187,8 +187,7 @@ def _registered_page(
 ) -> Response:
     """The page, its resend form with a fresh one-time token: made for a first fill on a
     plain visit, for one click when it answers a submission (errors, a second step)."""
-    kind = guard.KIND_FORM if request.method == "GET" else guard.KIND_CONFIRM
-    form.started.data = guard.form_token(guard.form_keys(), RESEND_SLOT + event.slug, kind)
+    form.started.data = guard.page_token(RESEND_SLOT + event.slug)
     event_url = absolute_url("events.detail", slug=event.slug)
     body = render_template(
         "signups/registered.html",

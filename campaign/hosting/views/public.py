@@ -151,8 +151,7 @@ def _resend_page(
     """The form (fresh, with errors, as a second step, or over a limit), or with no form
     "check your inbox"."""
     if form is not None:
-        kind = guard.KIND_FORM if request.method == "GET" else guard.KIND_CONFIRM
-        form.started.data = guard.form_token(guard.form_keys(), RESEND_SLOT, kind)
+        form.started.data = guard.page_token(RESEND_SLOT)
     body = render_template(
         "hosting/resend.html", form=form, second_step=second_step, limited=limited
     )
