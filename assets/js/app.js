@@ -51,16 +51,21 @@
     }
   });
 
-  // Live countdown: the server renders "N days to go" in the page's language; this keeps it
-  // right past midnight.
+  // Live countdown: the server renders "N days to go" in the page's language, right until
+  // the campaign zone's next midnight (data-counted-until, ms since the epoch). The script
+  // recounts only from then on: a browser's first use of Intl costs tens of milliseconds
+  // on a phone, so a visitor who reads the count the server wrote never pays for it.
   var countdown = document.querySelector("[data-countdown]");
   if (countdown) {
     var target = countdown.getAttribute("data-countdown");
     var zone = countdown.getAttribute("data-timezone") || "UTC";
+    var countedUntil = Number(countdown.getAttribute("data-counted-until")) || 0;
+    var zoneDate = null;
     var update = function () {
       var today;
       try {
-        today = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+        zoneDate = zoneDate || new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+        today = zoneDate.format(new Date());
       } catch (e) { return; }
       var days = Math.round((Date.parse(target + "T00:00:00Z") - Date.parse(today + "T00:00:00Z")) / 86400000);
       var value = countdown.querySelector(".countdown__value");
@@ -81,7 +86,13 @@
         value.appendChild(document.createTextNode(parts.slice(1).join("#")));
       } else if (days === 0) value.textContent = countdown.getAttribute("data-text-today") || "";
     };
-    update();
-    setInterval(update, 60000);
+    var start = function () {
+      update();
+      setInterval(update, 60000);
+    };
+    // A timer longer than 2^31-1 ms fires at once; a page open that long checks daily.
+    var wait = Math.min(countedUntil - Date.now(), 86400000);
+    if (wait > 0) setTimeout(start, wait);
+    else start();
   }
 })();

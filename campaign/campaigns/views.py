@@ -19,7 +19,7 @@ from flask_babel import gettext
 from campaign.campaigns import services, site_theme
 from campaign.campaigns.forms import CampaignSettingsForm
 from campaign.core.forms import bind_errors
-from campaign.core.timeutil import days_until, to_local, utcnow
+from campaign.core.timeutil import days_until, next_day_start, to_local, utcnow
 from campaign.events import public, translations
 from campaign.extensions import db
 from campaign.i18n.web import current_locale
@@ -38,6 +38,7 @@ def home() -> str:
     badges: dict = {}
     event_texts: dict = {}
     days_left = None
+    day_ends_ms = 0
     if campaign is not None:
         upcoming = list(
             db.session.scalars(
@@ -49,6 +50,8 @@ def home() -> str:
         badges = {event.id: public.seat_badge(event, *figures[event.id]) for event in upcoming}
         event_texts = translations.localized_many(upcoming, current_locale())
         days_left = days_until(campaign.day, to_local(now, campaign.timezone).date())
+        # Until then the count written here is right; the page's script recounts only after.
+        day_ends_ms = int(next_day_start(now, campaign.timezone).timestamp() * 1000)
     return render_template(
         "campaigns/home.html",
         upcoming=upcoming,
@@ -56,6 +59,7 @@ def home() -> str:
         event_texts=event_texts,
         totals=totals,
         days_left=days_left,
+        day_ends_ms=day_ends_ms,
     )
 
 

@@ -113,3 +113,14 @@ def zone_abbreviation(local: datetime) -> str:
 def days_until(day: date, today: date) -> int:
     """Whole days from today to day (0 on the day, negative after it)."""
     return (day - today).days
+
+
+def next_day_start(instant: datetime, tz_name: str) -> datetime:
+    """The first instant, in UTC, at which tz_name's calendar shows the day after instant's.
+
+    Where the clocks change at midnight the new day begins when the change does: a skipped
+    midnight is read with the offset before the change, a repeated one as its first showing.
+    """
+    zone = zone_for(tz_name)
+    tomorrow = instant.astimezone(zone).date() + timedelta(days=1)
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=zone).astimezone(UTC)

@@ -50,6 +50,23 @@ ADMIN_EMAIL = "alex.admin@example.org"
 ORGANIZER_EMAIL = "sam.organizer@example.org"
 
 
+# An init script that counts the Intl.DateTimeFormat objects a page makes: in all
+# (window.intlDateFormats) and by the locale asked for (window.intlDateFormatsByLocale).
+COUNT_INTL_DATE_FORMATS = """
+window.intlDateFormats = 0;
+window.intlDateFormatsByLocale = {};
+const RealDateTimeFormat = Intl.DateTimeFormat;
+Intl.DateTimeFormat = function (locale, options) {
+  window.intlDateFormats += 1;
+  const key = String(locale);
+  window.intlDateFormatsByLocale[key] = (window.intlDateFormatsByLocale[key] || 0) + 1;
+  return new RealDateTimeFormat(locale, options);
+};
+Intl.DateTimeFormat.prototype = RealDateTimeFormat.prototype;
+Intl.DateTimeFormat.supportedLocalesOf = RealDateTimeFormat.supportedLocalesOf;
+"""
+
+
 # --- the live server ----------------------------------------------------------------------
 
 
