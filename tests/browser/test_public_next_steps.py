@@ -16,7 +16,14 @@ from campaign.core.timeutil import utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.mail.models import OutboxMessage
-from tests.browser.conftest import VIEWPORTS, LiveServer, axe_check, seed_demo_site, serve_app
+from tests.browser.conftest import (
+    COUNT_INTL_DATE_FORMATS,
+    VIEWPORTS,
+    LiveServer,
+    axe_check,
+    seed_demo_site,
+    serve_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -106,17 +113,6 @@ def test_the_home_page_shows_the_next_events_in_the_first_screen_on_a_phone(
     _in_first_screen(page, ".hero .button--primary")
 
 
-# Counts the Intl.DateTimeFormat objects a page makes (window.intlDateFormats).
-COUNT_INTL_DATE_FORMATS = """
-window.intlDateFormats = 0;
-const RealDateTimeFormat = Intl.DateTimeFormat;
-Intl.DateTimeFormat = function (...args) {
-  window.intlDateFormats += 1;
-  return new RealDateTimeFormat(...args);
-};
-"""
-
-
 @pytest.mark.parametrize(
     ("zone", "shown"), [("America/New_York", True), ("Australia/Sydney", False)]
 )
@@ -127,6 +123,8 @@ def test_the_visitors_own_time_is_shown_beside_the_events(
     context.add_init_script(COUNT_INTL_DATE_FORMATS)
     try:
         page = context.new_page()
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
         page.goto(site(f"/events/{site.data['sydney_slug']}"))
         local = page.locator(".event-detail__main .local-time")
         server_time = page.locator(".event-detail__main dd time").first
@@ -134,11 +132,14 @@ def test_the_visitors_own_time_is_shown_beside_the_events(
         if shown:
             expect(local).to_be_visible()
             expect(local).to_contain_text(re.compile(r"^Your time: .+ (EST|EDT|GMT-[45])$"))
+            # Written by a worker: the page's own thread never starts Intl.
+            assert [url for url in workers if "localtime.js" in url], workers
         else:
             expect(local).to_be_hidden()
             page.wait_for_load_state("load")
             # A visitor whose clock shows the event's time costs the phone no Intl start-up.
-            assert page.evaluate("window.intlDateFormats") == 0
+            assert workers == []
+        assert page.evaluate("window.intlDateFormats") == 0
         page.goto(site("/events"))
         card = page.locator(".event-card", has_text=site.data["sydney_title"]).locator(
             ".local-time"
@@ -147,6 +148,34 @@ def test_the_visitors_own_time_is_shown_beside_the_events(
             expect(card).to_be_visible()
         else:
             expect(card).to_be_hidden()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "no_worker",
+    [
+        "window.Worker = undefined;",
+        "window.Worker = function () { throw new Error('workers are off'); };",
+        # A worker that starts and then fails (as under a policy that refuses it).
+        "const RealWorker = window.Worker;"
+        " window.Worker = function () { return new RealWorker('data:text/javascript,throw 1'); };",
+    ],
+    ids=["absent", "refused", "fails"],
+)
+def test_the_visitors_own_time_is_written_in_the_page_without_a_worker(
+    site: LiveServer, browser: Browser, no_worker: str
+) -> None:
+    context = browser.new_context(
+        viewport=VIEWPORTS["desktop"], locale="en-GB", timezone_id="America/New_York"
+    )
+    context.add_init_script(no_worker)
+    try:
+        page = context.new_page()
+        page.goto(site(f"/events/{site.data['sydney_slug']}"))
+        expect(page.locator(".event-detail__main .local-time")).to_contain_text(
+            re.compile(r"^Your time: .+ (EST|EDT|GMT-[45])$")
+        )
     finally:
         context.close()
 
