@@ -81,10 +81,9 @@ def to_local(instant: datetime, tz_name: str) -> datetime:
 def format_local(instant: datetime, tz_name: str, with_date: bool = True) -> str:
     """'Sat 12 Dec YYYY, 18:00 EST': the instant in its zone, with the zone abbreviation."""
     local = to_local(instant, tz_name)
-    time_part = f"{local:%H:%M} {zone_abbreviation(local)}"
-    if not with_date:
-        return time_part
-    return f"{local:%a} {local.day} {local:%b %Y}, {time_part}"
+    # One strftime call for the whole line: it runs for every event of a listing's map.
+    pattern = f"%a {local.day} %b %Y, %H:%M" if with_date else "%H:%M"
+    return f"{local.strftime(pattern)} {zone_abbreviation(local)}"
 
 
 def format_range(start: datetime, end: datetime, tz_name: str) -> str:

@@ -16,7 +16,7 @@ from campaign.extensions import db
 from campaign.geomap.boundaries import countries
 from campaign.geomap.gazetteer import PRECISION_CITY, PRECISION_COUNTRY, gazetteer
 from campaign.geomap.render import MapPoint, render_svg
-from campaign.i18n.display import event_place, event_starts
+from campaign.i18n.display import PlaceWords, event_place, event_starts
 from campaign.i18n.markers import N_
 from campaign.i18n.web import current_locale
 
@@ -102,11 +102,13 @@ class EventMap:
     placed: int
 
 
-def region_name(event: Placed) -> str:
-    """The heading an event is listed under: its region, else country, else city."""
+def region_name(event: Placed, groups: tuple[str, str] | None = None) -> str:
+    """The heading an event is listed under: its region, else country, else city. groups:
+    the online and no-place headings, translated once by a caller that lists many."""
     if event.is_online:
-        return gettext(ONLINE_GROUP)
-    return event.region or event.country or event.city or gettext(NO_PLACE_GROUP)
+        return groups[0] if groups else gettext(ONLINE_GROUP)
+    named = event.region or event.country or event.city
+    return named or (groups[1] if groups else gettext(NO_PLACE_GROUP))
 
 
 def event_position(event: Placed) -> Position | None:
@@ -155,6 +157,8 @@ def build_map(
     # per drawing (many events share a city or a country's middle).
     notes: dict[tuple[bool, Position | None], tuple[str, str]] = {}
     locale = current_locale()
+    words = PlaceWords()
+    headings = (gettext(ONLINE_GROUP), gettext(NO_PLACE_GROUP))
     for event in events:
         position = event_position(event)
         note_key = (event.has_venue, position)
@@ -166,10 +170,10 @@ def build_map(
             position,
             event_url(event.slug),
             event_starts(event, locale),
-            event_place(event),
+            event_place(event, words),
             list_note,
         )
-        groups.setdefault(region_name(event), []).append(entry)
+        groups.setdefault(region_name(event, headings), []).append(entry)
         if position is not None:
             label = f"{event.title}, {entry.when}, {entry.place}"
             points.append(
@@ -181,7 +185,7 @@ def build_map(
                 )
             )
     # Regions in alphabetical order; the online and unplaced events last.
-    last = (gettext(NO_PLACE_GROUP), gettext(ONLINE_GROUP))
+    last = headings[::-1]
     ordered = sorted(
         groups.items(),
         key=lambda item: (last.index(item[0]) + 1 if item[0] in last else 0, item[0].casefold()),

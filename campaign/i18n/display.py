@@ -10,7 +10,9 @@ a host's proposal has the same fields and works too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from babel.dates import format_date, format_datetime
@@ -51,10 +53,18 @@ def _clock(local: datetime, locale: str) -> str:
 def event_starts(item: Timed, locale: str | None = None) -> str:
     """When it starts, with the date and the zone's abbreviation (in `locale`, by default
     the one being rendered: a caller writing many passes it once)."""
-    locale = locale or current_locale()
+    return _starts_text(item.starts_at, item.timezone, locale or current_locale())
+
+
+@lru_cache(maxsize=4096)
+def _starts_text(starts_at: datetime, timezone: str, locale: str) -> str:
+    """event_starts' text, kept: the listing's map writes it for up to 200 events on every
+    drawing, mostly the same ones. It depends on nothing else (zones and locale data are
+    bundled), and an instant written with another offset is equal to, and hashes as, the
+    same instant."""
     if locale.startswith(ENGLISH):
-        return format_local(item.starts_at, item.timezone)
-    local = to_local(item.starts_at, item.timezone)
+        return format_local(starts_at, timezone)
+    local = to_local(starts_at, timezone)
     return f"{_long_date(local, locale)}, {_clock(local, locale)} {zone_abbreviation(local)}"
 
 
@@ -82,26 +92,43 @@ def event_format(item: Timed, short: bool = False) -> str:
     return gettext("In person")
 
 
-def event_place(item: Timed) -> str:
-    """Where it happens, in one line: venue and city, or Online."""
-    if item.format == "online":
+class PlaceWords:
+    """The words a place line is written with, each translated on first use: a caller
+    writing many places in one locale (the listing's map) passes one to all of them."""
+
+    @cached_property
+    def online(self) -> str:
         return gettext("Online")
-    place = ", ".join(p for p in (item.venue, item.city) if p) or gettext("Venue to be announced")
-    if item.format == "hybrid":
-        return gettext("%(place)s and online", place=place)
-    return place
+
+    @cached_property
+    def to_be_announced(self) -> str:
+        return gettext("Venue to be announced")
+
+    @cached_property
+    def and_online(self) -> str:
+        """The hybrid line "%(place)s and online", not yet filled in."""
+        return gettext("%(place)s and online")
+
+    def line(self, format: str, parts: Iterable[str | None]) -> str:
+        """The place in one line: Online, the parts that are given, or To be announced;
+        with "and online" for a hybrid event."""
+        if format == "online":
+            return self.online
+        place = ", ".join(p for p in parts if p) or self.to_be_announced
+        if format == "hybrid":
+            return self.and_online % {"place": place}
+        return place
+
+
+def event_place(item: Timed, words: PlaceWords | None = None) -> str:
+    """Where it happens, in one line: venue and city, or Online."""
+    return (words or PlaceWords()).line(item.format, (item.venue, item.city))
 
 
 def place_line(format: str, venue: str, address: str, city: str) -> str:
     """Where it happens with its street address, in one line in the locale being rendered
     (what a change notice says the place was and is now)."""
-    if format == "online":
-        return gettext("Online")
-    parts = (venue, address.replace("\n", ", "), city)
-    place = ", ".join(p for p in parts if p) or gettext("Venue to be announced")
-    if format == "hybrid":
-        return gettext("%(place)s and online", place=place)
-    return place
+    return PlaceWords().line(format, (venue, address.replace("\n", ", "), city))
 
 
 def month_year(day: date) -> str:
