@@ -88,10 +88,6 @@ class MapEntry:
     place: str
     list_note: str  # after the place: "(not on the map)", where a country's middle stands in
 
-    @property
-    def is_on_map(self) -> bool:
-        return self.position is not None
-
 
 @dataclass(frozen=True)
 class EventMap:
@@ -102,13 +98,19 @@ class EventMap:
     placed: int
 
 
-def region_name(event: Placed, groups: tuple[str, str] | None = None) -> str:
-    """The heading an event is listed under: its region, else country, else city. groups:
-    the online and no-place headings, translated once by a caller that lists many."""
+def group_headings() -> tuple[str, str]:
+    """The online and no-place headings of the grouped list, in the locale being rendered."""
+    return gettext(ONLINE_GROUP), gettext(NO_PLACE_GROUP)
+
+
+def region_name(event: Placed, headings: tuple[str, str]) -> str:
+    """The heading an event is listed under: its region, else country, else city; for an
+    online event or one with no place, one of `headings` (group_headings(), translated
+    once per list)."""
+    online, no_place = headings
     if event.is_online:
-        return groups[0] if groups else gettext(ONLINE_GROUP)
-    named = event.region or event.country or event.city
-    return named or (groups[1] if groups else gettext(NO_PLACE_GROUP))
+        return online
+    return event.region or event.country or event.city or no_place
 
 
 def event_position(event: Placed) -> Position | None:
@@ -158,7 +160,7 @@ def build_map(
     notes: dict[tuple[bool, Position | None], tuple[str, str]] = {}
     locale = current_locale()
     words = PlaceWords()
-    headings = (gettext(ONLINE_GROUP), gettext(NO_PLACE_GROUP))
+    headings = group_headings()
     for event in events:
         position = event_position(event)
         note_key = (event.has_venue, position)
@@ -184,8 +186,9 @@ def build_map(
                     url=entry.url,
                 )
             )
-    # Regions in alphabetical order; the online and unplaced events last.
-    last = headings[::-1]
+    # Regions in alphabetical order, then the events with no place, then the online ones.
+    online, no_place = headings
+    last = (no_place, online)
     ordered = sorted(
         groups.items(),
         key=lambda item: (last.index(item[0]) + 1 if item[0] in last else 0, item[0].casefold()),

@@ -98,13 +98,9 @@ def test_event_starts_kept_texts_follow_the_locale_and_the_instant(app):
         (Item(format="online"), "En línea"),
         (Item(venue="", city=""), "Lugar sin indicar"),
         (Item(city="Leeds"), "Leeds"),
+        (Item(city="Leeds", region="West Yorkshire"), "West Yorkshire"),
     ],
 )
-def test_region_name_alone_and_with_shared_headings(app, item, heading):
+def test_region_name_uses_the_headings_translated_once(app, item, heading):
     with app.test_request_context(), in_locale("es"):
-        headings = (
-            display.gettext(eventmap.ONLINE_GROUP),
-            display.gettext(eventmap.NO_PLACE_GROUP),
-        )
-        assert eventmap.region_name(item) == heading
-        assert eventmap.region_name(item, headings) == heading
+        assert eventmap.region_name(item, eventmap.group_headings()) == heading
