@@ -252,11 +252,13 @@ KeyFunction = Callable[
 @dataclass(frozen=True)
 class CachedRoute:
     """A public page CachedPages may answer: a path pattern (named groups are the view's
-    arguments), the view's endpoint, and the function giving the key the view stores under."""
+    arguments), the view's endpoint, the function giving the key the view stores under,
+    and headers its answers carry beside the app's own (those the view sets)."""
 
     pattern: re.Pattern[str]
     endpoint: str
     key: KeyFunction
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class CachedPages:
@@ -296,6 +298,7 @@ class CachedPages:
                             ("Content-Length", str(len(data))),
                             ("Vary", "Accept-Encoding, Accept-Language, Cookie"),
                             *self.headers,
+                            *route.headers,
                         ]
                         if encoding:
                             headers.append(("Content-Encoding", encoding))

@@ -54,9 +54,11 @@ def init_app(app: Flask) -> None:
     serving.init_app(app)  # stored public cards answered before the request cycle
     from campaign.core import compression, pagecache
     from campaign.events.cache_keys import CACHED_ROUTES
+    from campaign.signups.page_keys import REGISTERED_ROUTE
 
     compression.init_app(app)  # HTML, CSS and JS compressed by the app itself
-    pagecache.init_app(app, CACHED_ROUTES)  # stored public pages, before the request cycle
+    # Stored public pages, before the request cycle.
+    pagecache.init_app(app, (*CACHED_ROUTES, REGISTERED_ROUTE))
     from campaign.api import front as api_front
 
     api_front.init_app(app)  # stored API answers, before the request cycle

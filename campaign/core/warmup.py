@@ -7,10 +7,10 @@ caches behind them: about 25 MiB that each of the workers would otherwise build 
 and the first visitor of each worker would wait for. Built in the preloading master
 (gunicorn.conf.py), it is one copy in pages the workers share copy-on-write, and a page
 rendered here is already in each worker's page cache. The same holds, a few MiB each, for
-the page after registering and for the address check of the form's POST (its IDNA
-tables). The requests are a first-time visitor's GETs and the check stores nothing; the
-master's database connection is closed before the fork. A database that cannot be
-reached only leaves the workers cold.
+the page after registering (stored too: campaign.signups.page_keys) and for the address
+check of the form's POST (its IDNA tables). The requests are a first-time visitor's GETs
+and the check stores nothing; the master's database connection is closed before the
+fork. A database that cannot be reached only leaves the workers cold.
 """
 
 from __future__ import annotations

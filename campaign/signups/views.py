@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -22,16 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from campaign.core.forms import bind_errors
+from campaign.core.pagecache import cached_response, hole
 from campaign.core.throttle import Limited, counts_own_limits
 from campaign.core.timeutil import utcnow
 from campaign.core.urls import absolute_url
-from campaign.events import calendar, public
+from campaign.events import calendar, event_page, public
 from campaign.events.models import Event
 from campaign.events.views import event_page_with_errors
 from campaign.extensions import client_address, csrf, db
 from campaign.i18n.markers import N_
 from campaign.i18n.web import current_locale
-from campaign.signups import guard, services
+from campaign.signups import guard, page_keys, services
 from campaign.signups.forms import ResendForm, SignupFields, SignupForm
 
 log = logging.getLogger(__name__)
@@ -163,36 +165,54 @@ RESENT_TEXT = N_(
 )
 
 
-RESEND_SLOT = "resend:"  # its form tokens never pass for another form, nor theirs for it
-
-
 @bp.get("/events/<slug>/registered")
 def registered(slug: str) -> Response:
     """The page a person sees after registering: check your inbox, the event, add it to a
     calendar, share it, and have the mail sent again. The same page for every address,
-    and like the event page it keeps no session: its form carries a one-time token."""
-    event = public.public_event(slug)
-    if event is None:
+    and like the event page it keeps no session: its form carries a one-time token.
+
+    Rendered once per state of the event and then served from memory with a fresh token
+    (campaign.signups.page_keys), as the event page is; a copy rendered from data read in
+    another state than the key's is not kept."""
+    state = event_page.public_page_state(slug)
+    if state is None:
         abort(404)
-    return _registered_page(event, ResendForm(formdata=None), sent=request.args.get("sent") == "1")
+    now = utcnow()
+    sent = request.args.get("sent") == "1"
+    consistent = False
+
+    def render() -> str:
+        nonlocal consistent
+        event = public.public_event(slug)
+        if event is None:  # deleted or unpublished a moment ago
+            abort(404)
+        consistent = event_page.public_page_state(slug) == state
+        return _registered_body(event, ResendForm(formdata=None), str(hole("started")), now, sent)
+
+    slot, version = page_keys.page_slot(state, request.args), page_keys.page_version(state, now)
+    response = cached_response(
+        slot, version, page_keys.page_holes(slug), render, lambda: consistent
+    )
+    response.headers.set(*page_keys.NO_STORE)
+    return response
 
 
-def _registered_page(
+def _registered_body(
     event: Event,
     form: ResendForm,
+    started: str,
+    now: datetime,
     sent: bool = False,
     limited: Limited | None = None,
-    status: int = 200,
     second_step: bool = False,
-) -> Response:
-    """The page, its resend form with a fresh one-time token: made for a first fill on a
-    plain visit, for one click when it answers a submission (errors, a second step)."""
-    form.started.data = guard.page_token(RESEND_SLOT + event.slug)
+) -> str:
+    """templates/signups/registered.html for event, its resend form carrying `started`."""
+    form.started.data = started
     event_url = absolute_url("events.detail", slug=event.slug)
-    body = render_template(
+    return render_template(
         "signups/registered.html",
         event=event,
-        now=utcnow(),
+        now=now,
         form=form,
         sent=sent,
         resent_text=RESENT_TEXT,
@@ -202,8 +222,21 @@ def _registered_page(
         google_url=calendar.google_calendar_link(event, event_url),
         outlook_url=calendar.outlook_calendar_link(event, event_url),
     )
+
+
+def _registered_page(
+    event: Event,
+    form: ResendForm,
+    limited: Limited | None = None,
+    status: int = 200,
+    second_step: bool = False,
+) -> Response:
+    """The page answering a resend submission (errors, a second step, a limit; never
+    stored), its form with a fresh one-time token made for one click."""
+    token = guard.page_token(page_keys.RESEND_SLOT + event.slug)
+    body = _registered_body(event, form, token, utcnow(), False, limited, second_step)
     response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.set(*page_keys.NO_STORE)
     if limited is not None:
         response.headers["Retry-After"] = str(limited.retry_after)
     return response
@@ -230,7 +263,7 @@ def resend(slug: str) -> Response:
     except services.InvalidSignup as exc:
         bind_errors(form, exc)
         return _registered_page(event, form, status=400)
-    verdict = guard.public_form_verdict(form.started.data, RESEND_SLOT + slug)
+    verdict = guard.public_form_verdict(form.started.data, page_keys.RESEND_SLOT + slug)
     if verdict is not None:
         log.info("signup: asked for a second step to resend (%s)", verdict)
         status = 400 if verdict == guard.CROSS_SITE else 200

@@ -24,7 +24,7 @@ from campaign.extensions import db
 from campaign.organizers.models import Organizer
 
 
-def test_the_warm_up_stores_the_next_event_page_and_keeps_no_connection(
+def test_the_warm_up_stores_the_next_event_pages_and_keeps_no_connection(
     app: Flask,
     make_organizer: Callable[..., Organizer],
     make_event: Callable[..., Event],
@@ -32,13 +32,15 @@ def test_the_warm_up_stores_the_next_event_page_and_keeps_no_connection(
     slug = make_event(make_organizer()).slug
     db.session.remove()
     warm_public_pages(app)
-    assert len(cache()) == 1
+    assert len(cache()) == 2  # the event page and the page after registering for it
     pool = db.engine.pool
     if hasattr(pool, "checkedin"):
         assert pool.checkedin() == 0 and pool.checkedout() == 0
-    # The stored page is the one a first-time visitor is given.
-    page = app.test_client(use_cookies=False).get(f"/events/{slug}")
-    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    # The stored pages are those a first-time visitor is given.
+    for path in (f"/events/{slug}", f"/events/{slug}/registered"):
+        page = app.test_client(use_cookies=False).get(path)
+        assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert len(cache()) == 2
 
 
 def test_without_a_campaign_the_warm_up_does_nothing(app: Flask) -> None:
