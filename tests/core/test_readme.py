@@ -400,12 +400,38 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+def stuck_state(group: int) -> str:
+    """What the processes of a job that ignored its signal were doing: their states, kernel
+    waits and signal masks, then the Python ones' thread stacks (SIGABRT, which
+    PYTHONFAULTHANDLER turns into a dump of every thread into the job's log)."""
+    listing = subprocess.run(
+        ["ps", "-o", "pid,ppid,pgid,stat,wchan:24,args", "-g", str(group)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    lines = [listing]
+    for pid in re.findall(r"^\s*(\d+)", listing, re.MULTILINE):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        masks = re.findall(r"^(Sig(?:Blk|Ign|Cgt)):\s*(\S+)", status, re.MULTILINE)
+        lines.append(f"{pid}: " + " ".join(f"{name} {mask}" for name, mask in masks))
+        if "python" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+            os.kill(int(pid), signal.SIGABRT)
+    time.sleep(2)  # the dumps are written to the job's log, shown above this
+    return "\n".join(lines)
+
+
 class Newcomer:
     """Runs README commands in the copy, in a bare environment, and checks what they do."""
 
     def __init__(self, root: Path, home: Path, logs: Path) -> None:
         self.root = root
-        self.env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+        # A new terminal's bare environment; PYTHONFAULTHANDLER only adds thread dumps to
+        # a process that is killed by a fatal signal (stuck_state uses it).
+        self.env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONFAULTHANDLER": "1"}
         self.logs = logs
         self.server: Server | None = None
         self.registrations = 0
@@ -493,8 +519,9 @@ class Newcomer:
         try:
             code = server.process.wait(60)
         except subprocess.TimeoutExpired:
+            state = stuck_state(server.process.pid)
             os.killpg(server.process.pid, signal.SIGKILL)
-            pytest.fail(f"make run did not stop on signal {signum}:\n{server.output()}")
+            pytest.fail(f"make run did not stop on signal {signum}:\n{server.output()}\n{state}")
         self.server = None
         output = server.output()
         tail = output[before:]
