@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from campaign.core import pagecache
+from campaign.events.models import Event
 from campaign.extensions import db
+from campaign.organizers.models import Organizer
 from campaign.signups import guard, page_keys
 from campaign.signups import views as signup_views
 from tests.core.support import with_config
@@ -34,7 +37,7 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def event(make_organizer, make_event):  # type: ignore[no-untyped-def]
+def event(make_organizer: Callable[..., Organizer], make_event: Callable[..., Event]) -> Event:
     return make_event(make_organizer(), title="Walk and Talk", capacity=5)
 
 
