@@ -202,15 +202,20 @@ def _listing_key(
     return PageKey(slot, state.key)
 
 
+def remembered_page_state(reads: Reads, slug: str) -> PublicPageState | None:
+    """The event page's state as CachedPages reads it: it depends on the database alone
+    (the time is applied by the caller), so it is remembered while nothing is committed,
+    under one key for every page stored by it (the event page, the page after registering)."""
+    return reads.remembered(
+        ("event page", slug), lambda connection: public_page_state(slug, connection)
+    )
+
+
 def _event_page_key(
     params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime, locale: str
 ) -> PageKey | None:
     slug = params["slug"]
-    # The state read depends on the database alone (the time is applied below), so it is
-    # remembered while nothing is committed.
-    state = reads.remembered(
-        ("event page", slug), lambda connection: public_page_state(slug, connection)
-    )
+    state = remembered_page_state(reads, slug)
     if state is None:
         return None
     return PageKey(

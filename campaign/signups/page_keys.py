@@ -20,7 +20,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from campaign.core.pagecache import CachedRoute, PageKey, Reads
-from campaign.events.event_page import PublicPageState, public_page_state
+from campaign.events.cache_keys import remembered_page_state
+from campaign.events.event_page import PublicPageState
 from campaign.signups import guard
 
 RESEND_SLOT = "resend:"  # its form tokens never pass for another form, nor theirs for it
@@ -48,10 +49,7 @@ def _registered_key(
     params: dict[str, str], args: MultiDict[str, str], reads: Reads, now: datetime, _locale: str
 ) -> PageKey | None:
     slug = params["slug"]
-    # The same remembered read as the event page's: a visit reads the state once.
-    state = reads.remembered(
-        ("event page", slug), lambda connection: public_page_state(slug, connection)
-    )
+    state = remembered_page_state(reads, slug)  # the event page's: a visit reads it once
     if state is None:
         return None
     return PageKey(page_slot(state, args), page_version(state, now), page_holes(slug))

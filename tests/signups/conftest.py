@@ -295,3 +295,17 @@ def edit_event(client: FlaskClient, event_id: int, **changes: Any) -> Any:
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return response
+
+
+def count_renders(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
+    """The slugs of the events module.name renders from now on (a page served from
+    memory renders none); name takes the event as its first argument."""
+    seen: list[str] = []
+    real = getattr(module, name)
+
+    def counting(event: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(event.slug)
+        return real(event, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return seen

@@ -17,20 +17,13 @@ from campaign.events import views as event_views
 from campaign.extensions import db
 from campaign.signups import guard
 from tests.core.support import with_config
+from tests.signups.conftest import count_renders
 
 
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Slugs of the event pages actually rendered (not served from memory)."""
-    seen: list[str] = []
-    real = event_views._render_event_page
-
-    def counting(event: Any, *args: Any, **kwargs: Any) -> str:
-        seen.append(event.slug)
-        return real(event, *args, **kwargs)
-
-    monkeypatch.setattr(event_views, "_render_event_page", counting)
-    return seen
+    return count_renders(monkeypatch, event_views, "_render_event_page")
 
 
 @pytest.fixture

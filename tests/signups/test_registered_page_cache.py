@@ -20,20 +20,13 @@ from campaign.organizers.models import Organizer
 from campaign.signups import guard, page_keys
 from campaign.signups import views as signup_views
 from tests.core.support import with_config
+from tests.signups.conftest import count_renders
 
 
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Slugs of the pages after registering actually rendered (not served from memory)."""
-    seen: list[str] = []
-    real = signup_views._registered_body
-
-    def counting(event: Any, *args: Any, **kwargs: Any) -> str:
-        seen.append(event.slug)
-        return real(event, *args, **kwargs)
-
-    monkeypatch.setattr(signup_views, "_registered_body", counting)
-    return seen
+    return count_renders(monkeypatch, signup_views, "_registered_body")
 
 
 @pytest.fixture
