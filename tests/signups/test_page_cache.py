@@ -470,3 +470,18 @@ def test_text_that_equals_a_figure_is_left_alone(app, make_organizer, make_event
     register(event, "Third Person", "third@example.org")
     page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Last year: 2 going." in page and _going(page) == "3 going"
+
+
+def test_a_visitors_filters_never_reach_the_stored_copys_links(app, event, renders) -> None:
+    """The event page's language links keep only its share code: a listing filter sent
+    to it by the first visitor is not written into the copy every later visitor gets."""
+    first = app.test_client(use_cookies=False).get(
+        f"/events/{event.slug}?q=cheap+pills&city=Spamtown&page=7&ref=abc123"
+    )
+    assert "ref=abc123" in first.get_data(as_text=True)
+    for page in (first, app.test_client(use_cookies=False).get(f"/events/{event.slug}")):
+        html = page.get_data(as_text=True)
+        assert "cheap" not in html and "Spamtown" not in html and "page=7" not in html
+    assert "abc123" not in app.test_client(use_cookies=False).get(f"/events/{event.slug}").get_data(
+        as_text=True
+    )

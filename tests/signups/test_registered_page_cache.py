@@ -170,3 +170,14 @@ def test_a_resend_answer_is_never_stored(app, event, renders) -> None:
     page = _visit(app, _path(event)).get_data(as_text=True)
     assert "not an address" not in page
     assert len(renders) == 2
+
+
+def test_a_visitors_arguments_never_reach_the_stored_copy(app, event, renders) -> None:
+    first = _visit(app, _path(event, "?q=cheap+pills&city=Spamtown&ref=abc123&page=7"))
+    later = _visit(app, _path(event))
+    assert len(renders) == 1, "one copy for both"
+    for answer in (first, later):
+        html = answer.get_data(as_text=True)
+        for stray in ("cheap", "Spamtown", "abc123", "page=7"):
+            assert stray not in html, stray
+        assert 'href="?lang=es"' in html, "the language links carry the language alone"
