@@ -38,10 +38,12 @@ TRANSLATIONS_DIR = "translations"
 # code). Any other argument is dropped from the links, so a stored page never carries one
 # visitor's stray arguments to another.
 KEPT_ARGS = ("q", "city", "region", "online", "when", "from", "to", "page", "ref")
-# Stored pages whose key covers fewer of them keep only those: the event page its share
-# code, the page after registering none (a filter sent to them would otherwise be written
-# into the copy every later visitor gets).
+# Stored pages keep only those their key covers, the first value of each (the key reads
+# the first): the listing its filters and page, the event page its share code, the page
+# after registering none. Anything more sent by the visitor whose request filled the copy
+# would be written into the links every later visitor of that copy gets.
 KEPT_ARGS_BY_ENDPOINT: dict[str, tuple[str, ...]] = {
+    "events.index": ("q", "city", "region", "online", "when", "from", "to", "page"),
     "events.detail": ("ref",),
     "signups.registered": (),
 }
@@ -136,9 +138,7 @@ class LanguageLink:
 def _page_url(lang: str | None, external: bool, to_home: bool = False) -> str:
     kept = KEPT_ARGS_BY_ENDPOINT.get(request.endpoint or "", KEPT_ARGS)
     args = (
-        []
-        if to_home
-        else [(name, value) for name, value in request.args.items(multi=True) if name in kept]
+        [] if to_home else [(name, value) for name, value in request.args.items() if name in kept]
     )
     if lang is not None:
         args.append((LANG_PARAM, lang))

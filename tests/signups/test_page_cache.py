@@ -485,3 +485,14 @@ def test_a_visitors_filters_never_reach_the_stored_copys_links(app, event, rende
     assert "abc123" not in app.test_client(use_cookies=False).get(f"/events/{event.slug}").get_data(
         as_text=True
     )
+
+
+def test_the_listings_links_keep_its_filters_and_nothing_a_visitor_added(
+    app, event, renders
+) -> None:
+    first = app.test_client(use_cookies=False).get("/events?city=Leeds&city=Spamtown&ref=abc123")
+    assert "city=Leeds" in first.get_data(as_text=True)
+    for answer in (first, app.test_client(use_cookies=False).get("/events?city=Leeds")):
+        html = answer.get_data(as_text=True)
+        assert "city=Leeds&amp;lang=es" in html, "the filter is kept in the language link"
+        assert "Spamtown" not in html and "abc123" not in html
