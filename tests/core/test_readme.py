@@ -24,6 +24,7 @@ do the command-line table, inline commands and the commands the app prints.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import html
@@ -412,14 +413,16 @@ def stuck_state(group: int) -> str:
     ).stdout
     lines = [listing]
     for pid in re.findall(r"^\s*(\d+)", listing, re.MULTILINE):
-        try:
+        try:  # a process may end meanwhile; the report must not hide the failure
             status = Path(f"/proc/{pid}/status").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
         masks = re.findall(r"^(Sig(?:Blk|Ign|Cgt)):\s*(\S+)", status, re.MULTILINE)
         lines.append(f"{pid}: " + " ".join(f"{name} {mask}" for name, mask in masks))
-        if "python" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
-            os.kill(int(pid), signal.SIGABRT)
+        if "python" in command:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGABRT)
     time.sleep(2)  # the dumps are written to the job's log, shown above this
     return "\n".join(lines)
 
