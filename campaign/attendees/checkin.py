@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-import segno
 from sqlalchemy import select
 
 from campaign.core.database import write_transaction
@@ -64,6 +63,8 @@ def find_by_code(event_id: int, code: str, keys: Sequence[str]) -> Registration 
 
 def qr_png(data: str, scale: int = 8) -> bytes:
     """A QR code of data as a PNG, with the quiet zone scanners need."""
+    import segno  # loaded by the first code a process draws
+
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()

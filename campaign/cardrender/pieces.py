@@ -16,7 +16,7 @@ from .draw import channel_bounds
 from .plan import Box, Colours, ImageOp, Plan, ShapeOp, TextDoesNotFit, TextOp
 from .text.columns import Block, ColumnFit
 from .text.fitting import Align, FittedText, TextStyle
-from .text.fonts import BOLD, SEMIBOLD
+from .text.fontfiles import BOLD, SEMIBOLD
 from .text.measure import text_width
 from .typescale import Role
 

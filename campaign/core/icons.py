@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, current_app, make_response
-from PIL import Image, ImageDraw
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 bp = Blueprint("icons", __name__)
 
@@ -27,6 +30,8 @@ CACHE = "public, max-age=86400"
 def draw_icon(size: int) -> Image.Image:
     """The icon at size x size pixels: a rounded brand square with the gradient disc,
     drawn at 4x and scaled down for smooth edges."""
+    from PIL import Image, ImageDraw  # loaded by the first icon a process draws
+
     scale = 4
     big = size * scale
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))

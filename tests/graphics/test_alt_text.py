@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, ALT_TEXT_VERSION, alt_text
-from campaign.cardrender.render import TextDoesNotFit, render_with_report
+from campaign.cardrender.alt import ALT_TEXT_LIMIT, alt_text
+from campaign.cardrender.keys import ALT_TEXT_VERSION
+from campaign.cardrender.rendering import TextDoesNotFit, render_with_report
 from campaign.cardrender.specs import PRESETS, CardSpec
 
 from .conftest import KINDS, PROPERTY_SETTINGS, drawn_words, sample_spec, scripted_text

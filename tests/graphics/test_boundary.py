@@ -10,6 +10,8 @@ import ast
 import importlib
 import importlib.util
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,7 +110,7 @@ def test_every_renderer_module_is_found() -> None:
     modules = package_modules(PACKAGE)
     for name in (
         PACKAGE,
-        f"{PACKAGE}.render",
+        f"{PACKAGE}.rendering",
         f"{PACKAGE}.text",
         f"{PACKAGE}.text.fonts",
         f"{PACKAGE}.text.fitting",
@@ -160,7 +162,7 @@ def test_impure_imports_are_caught(source: str) -> None:
         "from . import fonts",
         "from PIL import Image, ImageDraw",
         "import uharfbuzz as hb",
-        "def f():\n    from ..alt_text import alt_text",
+        "def f():\n    from ..alt import alt_text",
         "from campaign.cardrender.specs import Theme",
     ],
 )
@@ -191,7 +193,7 @@ def test_public_api_names_exist() -> None:
     [
         "from campaign.cardrender.specs import Theme",
         "from campaign.cardrender.text import fonts",
-        "import campaign.cardrender.render",
+        "import campaign.cardrender.rendering",
         "from campaign.cardrender import plan",
         "def f():\n    from campaign.cardrender.contrast import MIN_TEXT_CONTRAST",
         "from ..cardrender.kinds import myth_fact",
@@ -212,6 +214,53 @@ def test_private_renderer_imports_are_caught(source: str) -> None:
 )
 def test_public_api_imports_pass(source: str) -> None:
     assert private_renderer_imports(source, "campaign.graphics.example") == []
+
+
+# --- Drawing names load on first use -----------------------------------------------------------
+
+DRAWING_LIBRARIES = ("PIL", "uharfbuzz", "segno")
+
+
+def _run_fresh(code: str) -> str:
+    """Run code in a new interpreter (this one has Pillow loaded already); its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_importing_the_api_loads_no_drawing_library() -> None:
+    code = (
+        "import sys\n"
+        "from campaign import cardrender\n"
+        "card = cardrender.EventCard('Day', 'Sat 3 pm', 'Hall', 'Campaign', '#day', 'https://x.org')\n"
+        "cardrender.cache_key(card, 'square')\n"
+        f"print([m for m in {DRAWING_LIBRARIES!r} if m in sys.modules])"
+    )
+    assert _run_fresh(code) == "[]"
+
+
+@pytest.mark.parametrize(
+    "first", ["", "import campaign.cardrender.alt", "import campaign.cardrender.rendering"]
+)
+def test_drawing_names_are_the_functions_whatever_was_imported_first(first: str) -> None:
+    """A submodule's import sets the package attribute of its name: none may shadow an API
+    name, whichever module a process happened to import first."""
+    code = (
+        f"{first}\n"
+        "from campaign import cardrender\n"
+        "from campaign.cardrender import alt, kinds, rendering\n"
+        "from campaign.cardrender.text import fonts\n"
+        "print(all(getattr(cardrender, n) is getattr(m, n) for m in (alt, kinds, rendering, fonts)"
+        " for n in cardrender._DRAWING if hasattr(m, n) and not n.startswith('_')))\n"
+        "print(sorted(n for n in cardrender.__all__ if not hasattr(cardrender, n)))"
+    )
+    assert _run_fresh(code).splitlines() == ["True", "[]"]
+
+
+def test_an_unknown_name_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'rendr'"):
+        cardrender.rendr  # noqa: B018
 
 
 # --- The web feature's card store is plain files ------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from campaign.cardrender.alt_text import ALT_TEXT_LIMIT, alt_text
-from campaign.cardrender.render import check_myth_fact_fits
+from campaign.cardrender.alt import ALT_TEXT_LIMIT, alt_text
+from campaign.cardrender.rendering import check_myth_fact_fits
 
 from .conftest import CAMPAIGN, DISCLAIMER, HASHTAG, sample_spec
 

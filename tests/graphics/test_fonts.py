@@ -8,14 +8,12 @@ import struct
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from campaign.cardrender.text import fonts
+from campaign.cardrender.text import fontfiles
 from campaign.cardrender.text.cmap import FontFormatError, read_cmap
+from campaign.cardrender.text.fontfiles import FONT_DIR, font_digest, font_files
 from campaign.cardrender.text.fonts import (
-    FONT_DIR,
     FONTS,
     family_coverage,
-    font_digest,
-    font_files,
     load_font,
     missing_characters,
     raqm_available,
@@ -62,14 +60,14 @@ def test_font_digest_is_a_stable_sha256() -> None:
 def fresh_digest(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """No digest known to this process yet; the list counts how often the fonts are hashed."""
     hashed: list[int] = []
-    real = fonts._hash_fonts
+    real = fontfiles._hash_fonts
 
     def counting() -> str:
         hashed.append(1)
         return real()
 
-    monkeypatch.setattr(fonts, "_DIGEST", {})
-    monkeypatch.setattr(fonts, "_hash_fonts", counting)
+    monkeypatch.setattr(fontfiles, "_DIGEST", {})
+    monkeypatch.setattr(fontfiles, "_hash_fonts", counting)
     return hashed
 
 
@@ -77,11 +75,11 @@ def test_a_recorded_font_digest_is_reused_while_the_files_are_the_same(
     tmp_path, fresh_digest: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     memo = tmp_path / "cache" / "font-digest.json"
-    digest = fonts.remember_font_digest(memo)
+    digest = fontfiles.remember_font_digest(memo)
     assert fresh_digest == [1]
     assert json.loads(memo.read_text())["digest"] == digest
-    monkeypatch.setattr(fonts, "_DIGEST", {})  # the next start
-    assert fonts.remember_font_digest(memo) == digest
+    monkeypatch.setattr(fontfiles, "_DIGEST", {})  # the next start
+    assert fontfiles.remember_font_digest(memo) == digest
     assert font_digest() == digest
     assert fresh_digest == [1], "read from the record, not hashed again"
 
@@ -93,7 +91,7 @@ def test_a_font_digest_record_for_other_files_is_not_trusted(
     tmp_path, fresh_digest: list[int], change: str
 ) -> None:
     memo = tmp_path / "font-digest.json"
-    files = fonts._font_stats()
+    files = fontfiles._font_stats()
     column = {"size": 1, "mtime": 2, "inode": 3}.get(change)
     if column is not None:
         files[0][column] = int(files[0][column]) + 1
@@ -103,9 +101,9 @@ def test_a_font_digest_record_for_other_files_is_not_trusted(
     memo.write_text(
         "{not json" if change == "garbage" else json.dumps({"files": files, "digest": recorded})
     )
-    digest = fonts.remember_font_digest(memo)
-    assert digest == fonts._hash_fonts() != recorded
-    assert json.loads(memo.read_text()) == {"files": fonts._font_stats(), "digest": digest}
+    digest = fontfiles.remember_font_digest(memo)
+    assert digest == fontfiles._hash_fonts() != recorded
+    assert json.loads(memo.read_text()) == {"files": fontfiles._font_stats(), "digest": digest}
 
 
 def test_a_font_digest_that_cannot_be_recorded_is_still_computed(
@@ -113,7 +111,7 @@ def test_a_font_digest_that_cannot_be_recorded_is_still_computed(
 ) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    digest = fonts.remember_font_digest(blocked / "font-digest.json")
+    digest = fontfiles.remember_font_digest(blocked / "font-digest.json")
     assert len(digest) == 64 and fresh_digest == [1]
 
 
@@ -256,6 +254,6 @@ def test_family_for_picks_the_first_family_covering_the_run(text: str, family: s
 
 
 def test_noto_families_fall_back_to_bold_for_semibold() -> None:
-    arabic = fonts.FAMILY_BY_NAME["NotoSansArabic"]
+    arabic = fontfiles.FAMILY_BY_NAME["NotoSansArabic"]
     assert arabic.path("semibold").name == "NotoSansArabic-Bold.ttf"
-    assert fonts.FAMILY_BY_NAME["Inter"].path("semibold").name == "Inter-SemiBold.otf"
+    assert fontfiles.FAMILY_BY_NAME["Inter"].path("semibold").name == "Inter-SemiBold.otf"

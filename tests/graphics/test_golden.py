@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from campaign.cardrender.render import encode_png, render
+from campaign.cardrender.rendering import encode_png, render
 
 from .conftest import sample_spec
 

@@ -16,8 +16,8 @@ from campaign.cardrender.text.fitting import (
     TextStyle,
     fit_text,
 )
+from campaign.cardrender.text.fontfiles import BOLD, REGULAR, SEMIBOLD
 from campaign.cardrender.text.fontruns import Segment, segment_line, visual_order
-from campaign.cardrender.text.fonts import BOLD, REGULAR, SEMIBOLD
 from campaign.cardrender.text.measure import estimate_line, estimate_slack, measure_line, text_width
 from campaign.cardrender.text.wrapping import wrap
 from campaign.cardrender.typescale import BODY_FLOOR, HEADING_FLOOR, LAYOUTS

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw
 
 from campaign.cardrender.contrast import MIN_TEXT_CONTRAST, contrast_ratio, parse_colour
+from campaign.cardrender.keys import cache_key
 from campaign.cardrender.qr import QR_BORDER_MODULES
-from campaign.cardrender.render import (
+from campaign.cardrender.rendering import (
     MAX_PNG_BYTES,
     RenderReport,
     TextDoesNotFit,
-    cache_key,
     check_myth_fact_fits,
     encode_png,
     render,

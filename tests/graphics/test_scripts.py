@@ -15,7 +15,8 @@ from campaign.cardrender import (
     render_with_report,
     undrawable_characters,
 )
-from campaign.cardrender.text.fonts import FONT_DIR, raqm_available
+from campaign.cardrender.text.fontfiles import FONT_DIR
+from campaign.cardrender.text.fonts import raqm_available
 
 from .conftest import sample_spec
 from .test_render import check_all

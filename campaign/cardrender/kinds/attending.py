@@ -14,7 +14,8 @@ from ..plan import Colours, Column, Paint, Plan, ShapeOp
 from ..specs import AttendingCard
 from ..text.columns import Block
 from ..text.fitting import SizeRange
-from ..text.fonts import BOLD, SEMIBOLD, missing_characters, normalize_text
+from ..text.fontfiles import BOLD, SEMIBOLD
+from ..text.fonts import missing_characters, normalize_text
 from ..typescale import Role
 from .event import event_details
 

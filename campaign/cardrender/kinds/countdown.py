@@ -9,7 +9,7 @@ from ..pieces import Area, address_block, open_card
 from ..plan import Colours, Column, Paint, Plan, ShapeOp, TextDoesNotFit
 from ..specs import CountdownCard
 from ..text.columns import Block
-from ..text.fonts import BOLD, REGULAR, SEMIBOLD
+from ..text.fontfiles import BOLD, REGULAR, SEMIBOLD
 
 
 def countdown_words(spec: CountdownCard) -> tuple[str, str]:

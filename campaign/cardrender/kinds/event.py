@@ -9,7 +9,7 @@ from ..plan import Colours, Column, Paint, Plan, ShapeOp, TextDoesNotFit
 from ..qr import qr_panel
 from ..specs import AttendingCard, EventCard
 from ..text.columns import Block
-from ..text.fonts import BOLD, REGULAR, SEMIBOLD
+from ..text.fontfiles import BOLD, REGULAR, SEMIBOLD
 
 
 def event_details(

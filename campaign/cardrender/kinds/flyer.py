@@ -15,7 +15,7 @@ from ..qr import qr_panel
 from ..specs import PAPERS, FlyerCard
 from ..text.bidi import paragraph_direction
 from ..text.columns import Block
-from ..text.fonts import BOLD, REGULAR, SEMIBOLD
+from ..text.fontfiles import BOLD, REGULAR, SEMIBOLD
 from ..typescale import FLYER_LAYOUT
 
 DISCLAIMER_MAX_LINES = 10  # the settings' longest disclaimer in the widest letters fits

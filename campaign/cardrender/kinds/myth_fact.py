@@ -16,7 +16,7 @@ from ..plan import Colours, Paint, Plan, ShapeOp, TextDoesNotFit
 from ..specs import MythFactCard
 from ..text.columns import Block, ColumnFit, PlacedBlock
 from ..text.fitting import FittedText, SizeRange, TextStyle
-from ..text.fonts import BOLD, REGULAR, SEMIBOLD
+from ..text.fontfiles import BOLD, REGULAR, SEMIBOLD
 
 # How many lines each text may take, per preset.
 FACT_LINES = {"og": 4, "square": 6, "portrait": 7, "story": 8}
@@ -75,7 +75,7 @@ def plan_myth_fact(plan: Plan, spec: MythFactCard, colours: Colours) -> None:
 
 def _words_allow(spec: MythFactCard, *, reason: bool = False, cta: bool = False) -> bool:
     """Whether the card's alt text stays within its limit with these optional parts."""
-    from ..alt_text import ALT_TEXT_LIMIT, myth_fact_words  # alt_text plans cards itself
+    from ..alt import ALT_TEXT_LIMIT, myth_fact_words  # alt.py plans cards itself
 
     return myth_fact_words(spec, reason=reason, call_to_action=cta) <= ALT_TEXT_LIMIT
 

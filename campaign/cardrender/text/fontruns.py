@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bidi import Direction, bidi_class, embedding_levels, reorder
-from .fonts import CJK_FAMILY, EMOJI_FAMILY, FONTS, FontSet, cjk_face, raqm_available
+from .fontfiles import CJK_FAMILY, EMOJI_FAMILY
+from .fonts import FONTS, FontSet, cjk_face, raqm_available
 
 
 @dataclass(frozen=True)

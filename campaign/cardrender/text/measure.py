@@ -12,9 +12,9 @@ import uharfbuzz as hb
 from PIL import Image, ImageDraw
 
 from .bidi import Direction, paragraph_direction
+from .fontfiles import BITMAP_STRIKE
 from .fontruns import Segment, segment_line, visual_order
 from .fonts import (
-    BITMAP_STRIKE,
     FONTS,
     Shaper,
     is_bitmap,

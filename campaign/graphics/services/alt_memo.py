@@ -20,7 +20,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from campaign.cardrender import ALT_TEXT_VERSION, CardSpec, alt_text
+from campaign import cardrender
+from campaign.cardrender import ALT_TEXT_VERSION, CardSpec
 from campaign.graphics.storage import CardStore
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def card_alt(spec: CardSpec, preset: str, key: str | None) -> str:
     """The card's alt text: as kept on disk under the card's key, or worked out (and kept).
     key None: a card that names someone, worked out every time and never kept."""
     if key is None:
-        return alt_text(spec, preset)
+        return cardrender.alt_text(spec, preset)
     store = alt_store()
     try:
         kept = store.read(key)
@@ -48,7 +49,7 @@ def card_alt(spec: CardSpec, preset: str, key: str | None) -> str:
             return kept.decode("utf-8")
         except UnicodeDecodeError:
             log.warning("card alt text %s unreadable; working it out again", key)
-    text = alt_text(spec, preset)
+    text = cardrender.alt_text(spec, preset)
     try:
         store.write(key, text.encode("utf-8"))
     except OSError as exc:

@@ -12,8 +12,6 @@ import io
 import logging
 import re
 
-from PIL import Image
-
 from campaign.campaigns.models import Campaign
 from campaign.core.forms import FieldErrors
 from campaign.core.uploads import store_upload, upload_bytes
@@ -41,6 +39,8 @@ def clean_photo(data: bytes) -> bytes:
         rgba = clean_image(data, "photo", PHOTO_STORED_MAX_SIDE)
     except UploadRejected as exc:
         raise PhotoRejected(str(exc)) from None
+    from PIL import Image  # loaded by the first upload a process checks
+
     flat = Image.new("RGB", rgba.size, (0, 0, 0))
     flat.paste(rgba, (0, 0), rgba)
     out = io.BytesIO()

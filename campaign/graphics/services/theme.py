@@ -10,15 +10,16 @@ import io
 import logging
 import re
 import warnings
-from typing import Any
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from campaign.campaigns.models import Campaign
 from campaign.cardrender import DEFAULT_THEME, THEME_PAIRS, Theme, contrast_ratio, is_hex_colour
 from campaign.core.forms import FieldErrors
 from campaign.core.uploads import store_upload, upload_bytes
 from campaign.extensions import db
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,8 @@ def clean_logo(data: bytes) -> bytes:
         rgba = clean_image(data, "logo", LOGO_STORED_MAX_SIDE)
     except UploadRejected as exc:
         raise LogoRejected(str(exc)) from None
+    from PIL import Image  # loaded by the first upload a process checks
+
     clean = Image.new("RGBA", rgba.size)
     clean.paste(rgba, (0, 0))
     if clean.getchannel("A").getextrema() == (255, 255):
@@ -180,6 +183,8 @@ def clean_image(data: bytes, noun: str, max_side: int) -> Image.Image:
     nothing. EXIF orientation is applied, then every chunk of metadata (EXIF, GPS, ICC,
     text) is dropped by copying the pixels into a fresh image.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError  # loaded by the first upload checked
+
     if not data:
         raise UploadRejected("Choose an image file to upload.")
     if len(data) > LOGO_MAX_BYTES:

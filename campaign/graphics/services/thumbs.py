@@ -10,7 +10,6 @@ import io
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image
 
 from campaign.graphics.storage import CardStore
 
@@ -30,6 +29,8 @@ def thumb_store(width: int, fmt: str) -> CardStore:
 
 def make_thumb(png: bytes, width: int, fmt: str) -> bytes:
     """The card scaled to width pixels wide (aspect kept), encoded as fmt."""
+    from PIL import Image  # loaded by the first thumbnail a process makes
+
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         height = max(1, round(image.height * width / image.width))

@@ -1,10 +1,12 @@
 """Share graphics on the site: views.public (bp "graphics") and views.manage (bp
 "graphics_manage", its pages built by views.manage_pages), and init_app, which sets the
-request size limit for logo uploads and reads the fonts' recorded digest."""
+request size limit for logo uploads and reads the fonts' recorded digest. Whether complex
+scripts will render is logged by the renderer when a process first lays card text out
+(cardrender.raqm_available), not here: saying it at start-up loaded Pillow's FreeType and
+Raqm into every web process, most of which never draw."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import IO
 
@@ -12,8 +14,6 @@ from flask import Flask, Request
 
 from campaign import cardrender
 from campaign.graphics.services.theme import LOGO_MAX_BYTES
-
-log = logging.getLogger(__name__)
 
 # Uploads are at most 5 MB; the rest is room for the multipart envelope and the form fields.
 MAX_REQUEST_BYTES = LOGO_MAX_BYTES + 512 * 1024
@@ -49,15 +49,10 @@ class UploadClosingRequest(Request):
 
 
 def init_app(app: Flask) -> None:
-    """Request size limit for logo uploads, say whether complex scripts will render, and
-    know the fonts' digest (every card key holds it) from the last start's record."""
+    """Request size limit for logo uploads, and the fonts' digest (every card key holds it)
+    from the last start's record."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     if app.request_class is Request:  # leave a customised request class alone
         app.request_class = UploadClosingRequest
-    message = cardrender.raqm_status_message()
-    if cardrender.raqm_available():
-        log.info(message)
-    else:
-        log.warning(message)
     cardrender.remember_font_digest(Path(app.instance_path) / FONT_DIGEST_MEMO)

@@ -18,8 +18,9 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from campaign import cardrender
 from campaign.campaigns.models import Campaign
-from campaign.cardrender import PRESETS, TextDoesNotFit
+from campaign.cardrender import PRESETS
 from campaign.core.forms import ToggleForm, bind_errors
 from campaign.core.timeutil import utcnow
 from campaign.extensions import db
@@ -89,7 +90,7 @@ def content_card(card_id: int) -> Response:
         return Response(status=304, headers=headers)
     try:
         png = unpublished_card_png(campaign, texts, card.slug, preset)
-    except TextDoesNotFit:
+    except cardrender.TextDoesNotFit:
         abort(404)
     return Response(png, mimetype="image/png", headers=headers)
 

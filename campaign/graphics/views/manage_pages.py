@@ -11,8 +11,9 @@ from datetime import datetime
 from flask import render_template, url_for
 from flask_babel import gettext
 
+from campaign import cardrender
 from campaign.campaigns.models import Campaign
-from campaign.cardrender import PRESETS, TextDoesNotFit
+from campaign.cardrender import PRESETS
 from campaign.core.forms import ToggleForm, bind_errors
 from campaign.core.timeutil import format_local, utcnow
 from campaign.graphics.forms import (
@@ -86,7 +87,7 @@ def preview_data_uri(campaign: Campaign, form: FactCardForm) -> str | None:
     try:
         validate_content(campaign, data, preview=True)
         png = preview_png(campaign, data, form.chosen_preset())
-    except (ContentInvalid, TextDoesNotFit, ValueError):
+    except (ContentInvalid, cardrender.TextDoesNotFit, ValueError):
         return None
     return "data:image/png;base64," + base64.b64encode(png).decode()
 

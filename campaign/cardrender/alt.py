@@ -16,11 +16,6 @@ logger = logging.getLogger(__name__)
 
 ALT_TEXT_LIMIT = 420
 
-# Raised with every change to the text alt_text() gives for a card: the pages keep each
-# card's alt text on disk by card key and this version (campaign.graphics.services.alt_memo),
-# and the card key changes with the spec, the fonts and RENDERER_VERSION, not with this
-# module. tests/graphics/test_alt_text.py fails when the texts change and this does not.
-ALT_TEXT_VERSION = "1"
 
 # Fields a card may draw cut short (with "…"); alt text may fall back to the drawn version.
 TRUNCATABLE = (

@@ -1,36 +1,31 @@
 """Draw share cards: a frozen spec and a preset name in, a Pillow image (and a report) out.
 
 Pure Pillow: no Flask, no database, no clock. The planners (kinds/) lay a card out as a
-`plan.Plan` and draw.py paints it; this module also encodes the PNG, keys the cache and
-checks myth/fact text for the editor. The package's __init__ is the public API.
+`plan.Plan` and draw.py paints it; this module also encodes the PNG and checks myth/fact
+text for the editor (keys.py keys the cache). The package's __init__ is the public API.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
-import json
 import logging
 from collections.abc import Sequence
 
 from PIL import Image
 
-from .alt_text import alt_text
+from .alt import alt_text
 from .draw import RenderReport, draw_plan
 from .kinds import plan_card
 from .kinds.flyer import plan_flyer
 from .plan import TextDoesNotFit
-from .specs import PRESETS, PRINT_DPI, AnySpec, CardSpec, FlyerCard, MythFactCard, Pins
-from .text.fonts import font_digest
+from .specs import PRESETS, PRINT_DPI, CardSpec, FlyerCard, MythFactCard, Pins
 
 __all__ = [
     "MAX_PDF_BYTES",
     "MAX_PNG_BYTES",
-    "RENDERER_VERSION",
     "RenderReport",
     "TextDoesNotFit",
-    "cache_key",
     "check_myth_fact_fits",
     "encode_pdf",
     "encode_png",
@@ -43,7 +38,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RENDERER_VERSION = "2"
 MAX_PNG_BYTES = 300 * 1024
 MAX_PDF_BYTES = 2 * 1024 * 1024
 PDF_JPEG_QUALITIES = (92, 85, 75)  # see encode_pdf
@@ -174,25 +168,3 @@ def fit_set(specs: Sequence[MythFactCard]) -> Pins:
             fact_px = min(facts)
             pins.append((name, fact_px, min(min(myths), fact_px)))
     return tuple(pins)
-
-
-def cache_key(spec: AnySpec, preset_name: str) -> str:
-    """Content-addressed key: renderer version, card kind, preset (or paper), fonts, inputs
-    and theme."""
-    fields = {}
-    for f in dataclasses.fields(spec):
-        value = getattr(spec, f.name)
-        if isinstance(value, bytes):
-            value = hashlib.sha256(value).hexdigest()
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = dataclasses.asdict(value)
-        fields[f.name] = value
-    payload = {
-        "renderer": RENDERER_VERSION,
-        "kind": spec.kind,
-        "preset": preset_name,
-        "fonts": font_digest(),
-        "spec": fields,
-    }
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(blob).hexdigest()[:32]
