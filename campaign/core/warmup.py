@@ -11,13 +11,24 @@ the page after registering (stored too: campaign.signups.page_keys) and for the 
 check of the form's POST (its IDNA tables). The requests are a first-time visitor's GETs
 and the check stores nothing; the master's database connection is closed before the
 fork. A database that cannot be reached only leaves the workers cold.
+
+The one thing the master should not build is the cards' alt texts. Working them out lays
+each card out, which loads Pillow, HarfBuzz and the fonts (about 16 MiB the master would
+keep for good, a quarter of it counted against each worker, and touched by none: the
+texts are kept on disk, campaign.graphics.services.alt_memo). So on a host that keeps no
+alt text yet, the pages are first fetched by a forked child that keeps their texts and
+exits; the master then renders them from the kept texts. A host that already keeps texts
+(every start after the first) skips the child.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign.extensions import db
@@ -39,10 +50,48 @@ def _next_event_slug() -> str | None:
     return db.session.scalar(query.with_only_columns(Event.slug).limit(1))
 
 
+def _get(client: FlaskClient, paths: list[str]) -> None:
+    """GET each path; log an answer other than 200."""
+    for path in paths:
+        status = client.get(path).status_code
+        if status != 200:
+            log.info("warm-up: %s answered %s", path, status)
+
+
+def _in_child(work: Callable[[], None]) -> None:
+    """Run work in a forked child process and wait for it; what it loads goes with it.
+    A child that fails only leaves the work to the master, which does it anyway."""
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        log.warning("warm-up: no child process (%s); the master keeps the card texts", exc)
+        return
+    if pid == 0:  # the child: never returns into the caller's code
+        status = 1
+        try:
+            work()
+            status = 0
+        except BaseException:
+            log.exception("warm-up: the child keeping card texts failed")
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        log.warning("warm-up: the child keeping card texts ended with status %s", status)
+
+
+def _texts_kept(app: Flask) -> bool:
+    from campaign.graphics.services.alt_memo import any_text_kept
+
+    with app.app_context():
+        return any_text_kept()
+
+
 def warm_public_pages(app: Flask) -> None:
     """GET the health check, the next event's page and the page after registering for it
-    once, as a first-time visitor, check an address as the form's POST does, then close
-    every database connection this process opened."""
+    once, as a first-time visitor (their card texts kept by a child first if this host
+    keeps none), check an address as the form's POST does, then close every database
+    connection this process opened."""
     from campaign.signups.services import clean_email
 
     clean_email("warm-up@example.org")
@@ -51,10 +100,9 @@ def warm_public_pages(app: Flask) -> None:
         with app.app_context():
             slug = _next_event_slug()
         pages = [f"/events/{slug}", f"/events/{slug}/registered"] if slug else []
-        for path in ["/healthz", *pages]:
-            status = client.get(path).status_code
-            if status != 200:
-                log.info("warm-up: %s answered %s", path, status)
+        if pages and not _texts_kept(app):
+            _in_child(lambda: _get(client, pages))
+        _get(client, ["/healthz", *pages])
     except SQLAlchemyError as exc:
         log.warning("warm-up skipped: database error %s", type(exc).__name__)
     finally:

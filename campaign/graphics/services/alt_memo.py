@@ -33,6 +33,16 @@ def alt_store() -> CardStore:
     return CardStore(root, suffix=f".v{ALT_TEXT_VERSION}.txt")
 
 
+def any_text_kept() -> bool:
+    """Whether this host keeps any card's alt text for this ALT_TEXT_VERSION (not on a new
+    host or instance folder, nor after the version is raised)."""
+    store = alt_store()
+    try:
+        return next(store.directory.glob(f"*{store.suffix}"), None) is not None
+    except OSError:
+        return False
+
+
 def card_alt(spec: CardSpec, preset: str, key: str | None) -> str:
     """The card's alt text: as kept on disk under the card's key, or worked out (and kept).
     key None: a card that names someone, worked out every time and never kept."""
