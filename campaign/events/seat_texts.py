@@ -2,8 +2,10 @@
 left." They are the only parts of the page a registration changes, so the stored page
 (campaign.core.pagecache) keeps holes in their place and fills them from the figures of
 the state it serves: a registration no longer makes every worker render the page again,
-only a change of what the page says around them (the first person going, the last place
-taken, a waitlist starting) does.
+only a change of what the page says around them (the last place taken, a waitlist
+starting) does. "N going" is a hole with its markup, empty for nobody, so the first
+person going changes no page either: on a new event's first registration that was a
+render in each worker (about 3.6 MiB of the master's pages copied into each).
 
 The texts come from the macros of templates/events/_seat_texts.html, which the page
 renders too, so a filled hole is what the page would have said.
@@ -41,10 +43,10 @@ class SeatFigures:
 
     @property
     def shape(self) -> tuple[Any, ...]:
-        """What the page's markup depends on: whether anyone is going, whether places
-        are left (or unlimited), whether a waitlist has begun. The numbers are holes."""
+        """What the page's markup depends on: whether places are left (or unlimited),
+        whether a waitlist has begun. The numbers, and "N going", are holes."""
         left = self.seats_left
-        return (self.confirmed > 0, None if left is None else left > 0, self.waitlisted > 0)
+        return (None if left is None else left > 0, self.waitlisted > 0)
 
 
 class SeatTexts:

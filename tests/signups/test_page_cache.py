@@ -53,8 +53,8 @@ def test_a_registration_changes_what_the_page_shows(client, event, register, ren
     before = client.get(f"/events/{event.slug}").get_data(as_text=True)
     register(event, "Amira Haddad", "amira@example.org")
     after = client.get(f"/events/{event.slug}").get_data(as_text=True)
-    assert len(renders) == 2
     assert _seats(before) != _seats(after)
+    assert len(renders) == 1, "the new figures are filled into the stored page"
 
 
 def test_an_edit_to_the_event_changes_the_page(client, event, renders) -> None:
@@ -363,7 +363,7 @@ def test_a_remembered_state_still_follows_the_time(app, event, monkeypatch) -> N
     assert len(calls) == 1
 
 
-def test_a_state_is_digested_once_and_follows_its_parts(app, event, register, monkeypatch):
+def test_a_state_is_digested_once_and_follows_its_parts(app, event, monkeypatch):
     from campaign.core.timeutil import utcnow
     from campaign.events import cache_keys, event_page
 
@@ -380,7 +380,8 @@ def test_a_state_is_digested_once_and_follows_its_parts(app, event, register, mo
     now = utcnow()
     key = cache_keys.event_page_version(state, now)
     assert cache_keys.event_page_version(state, now) == key and len(digested) == 1
-    register(event, "Amira Haddad", "amira@example.org")
+    event.title = "Walk, Talk and Tea"
+    db.session.commit()
     changed = event_page.public_page_state(event.slug)
     assert changed is not None and cache_keys.event_page_version(changed, now) != key
 
@@ -414,6 +415,34 @@ def test_a_registration_fills_the_stored_page_instead_of_rendering_it(
     assert len(renders) == 1, "no registration made the page render again"
 
 
+def test_the_first_person_going_fills_the_stored_page_instead_of_rendering_it(
+    app, make_organizer, make_event, register, renders
+) -> None:
+    """Nobody going shows no count; the first registration fills the count into the page
+    stored with none, as every later one does."""
+    event = make_event(make_organizer(), is_going_count_public=True)
+    visitor = app.test_client(use_cookies=False)
+    host_line = re.compile(r'<p class="event-detail__host">.*?</p>', re.S)
+    empty = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "going" not in host_line.findall(empty)[0]
+    register(event, "First Person", "first@example.org")
+    assert _going(visitor.get(f"/events/{event.slug}").get_data(as_text=True)) == "1 going"
+    assert len(renders) == 1, "the first registration made the page render again"
+
+
+def test_a_hidden_count_stays_hidden_in_the_stored_page(
+    app, make_organizer, make_event, register, renders
+) -> None:
+    event = make_event(make_organizer(), is_going_count_public=False)
+    visitor = app.test_client(use_cookies=False)
+    for name in ("first", "second"):
+        page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+        assert 'class="going"' not in page
+        register(event, "Some Person", f"{name}@example.org")
+    assert 'class="going"' not in visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert len(renders) == 1
+
+
 def test_the_last_place_and_the_first_on_the_waitlist_change_the_page(
     app, make_organizer, make_event, register, renders
 ) -> None:
@@ -432,7 +461,9 @@ def test_the_last_place_and_the_first_on_the_waitlist_change_the_page(
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
-@pytest.mark.parametrize("confirmed, capacity", [(1, None), (2, 3), (1234, 5000), (7, 8)])
+@pytest.mark.parametrize(
+    "confirmed, capacity", [(0, None), (1, None), (0, 3), (2, 3), (1234, 5000), (7, 8)]
+)
 def test_seat_texts_are_what_the_page_template_said(app, locale, confirmed, capacity) -> None:
     """The holes' texts against the expressions the page rendered inline before they
     were holes, in each language and for numbers that need grouping and plurals."""
@@ -441,7 +472,9 @@ def test_seat_texts_are_what_the_page_template_said(app, locale, confirmed, capa
     figures = SeatFigures(confirmed, 0, capacity)
     left = figures.seats_left
     inline = app.jinja_env.from_string(
-        '{{ ngettext("%(num)s going", "%(num)s going", confirmed, num=confirmed|numberformat) }}|'
+        '{% if confirmed > 0 %} · <span class="going">'
+        '{{ ngettext("%(num)s going", "%(num)s going", confirmed, num=confirmed|numberformat) }}'
+        "</span>{% endif %}|"
         "{% if left is not none %}"
         '{{ ngettext("%(num)s place left", "%(num)s places left", left, num=left|numberformat) }}|'
         '{{ ngettext("<strong>%(left)s</strong> of %(num)s place left.", '
