@@ -80,18 +80,25 @@ def find_by_email(email: str) -> Organizer | None:
 def create_organizer(
     email: str, name: str, password: str | None, is_admin: bool = False
 ) -> Organizer:
-    """Add an organizer with a password (CLI) or without one (invited, see invite)."""
+    """Add an organizer with a password (CLI) or without one (invited, see invite).
+
+    The password is hashed first (it takes a while), then the look-up and the insert run
+    as one writer (write_transaction): on SQLite, a read that another process's commit
+    overtook could not be turned into a write ("database is locked" at once)."""
     email = normalise_email(email)
+    password_hash = None
+    if password is not None:
+        check_password_rules(password)
+        password_hash = hash_password(password)
+    write_transaction()
     if find_by_email(email) is not None:
         raise OrganizerError("An organizer with this email already exists.")
     organizer = Organizer(
         email=email,
         name=name.strip() or email.split("@")[0],
         role=ROLE_ADMIN if is_admin else ROLE_ORGANIZER,
+        password_hash=password_hash,
     )
-    if password is not None:
-        check_password_rules(password)
-        organizer.password_hash = hash_password(password)
     db.session.add(organizer)
     db.session.flush()
     return organizer

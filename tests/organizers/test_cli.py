@@ -128,3 +128,35 @@ def test_no_default_account_after_seed_demo(app, runner, client):
         input=GOOD_PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output
+
+
+def test_an_account_is_created_while_another_process_writes(app, runner, monkeypatch):
+    """Hashing the password takes a while; a scheduler or the web server may commit a
+    write meanwhile. On SQLite that made the command's read transaction unable to write
+    ("database is locked" at once, whatever the busy timeout): a flaky `make run` step."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from campaign.organizers import services
+
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    real_hash = services.hash_password
+
+    def hash_while_another_process_writes(password: str) -> str:
+        hashed = real_hash(password)
+        with Session(other) as session:  # another process's commit, mid-command
+            session.add(Organizer(email="other@example.org", name="Other", role="organizer"))
+            session.commit()
+        return hashed
+
+    monkeypatch.setattr(services, "hash_password", hash_while_another_process_writes)
+    try:
+        result = runner.invoke(
+            args=["create-organizer", "--email", "dee@example.org", "--password-stdin"],
+            input=GOOD_PASSWORD + "\n",
+        )
+    finally:
+        other.dispose()
+    assert result.exit_code == 0, result.output
+    assert find_by_email("dee@example.org") is not None
+    assert find_by_email("other@example.org") is not None
