@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 FLASK_COMMAND = ".venv/bin/flask --app campaign"
 
 
+# How often the scheduler beside the development server delivers the outbox, unless the
+# interval is set: a mail written to instance/mail is there as soon as you look for it
+# (the default, 5 s, is for a production scheduler's database).
+DEV_DELIVER_SECONDS = 1
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104  # nosec B104 - names to compare with, nothing is bound
 
 
@@ -148,7 +152,8 @@ def _interrupt(signum: int, _frame: Any) -> None:
 
 
 def _start_scheduler(app: Flask) -> subprocess.Popen[bytes]:
-    """`flask --app campaign scheduler` in its own process group, with this app's links.
+    """`flask --app campaign scheduler` in its own process group, with this app's links,
+    delivering every DEV_DELIVER_SECONDS unless the app's interval is set.
 
     Its own group: Ctrl-C in the terminal reaches only this process, which then stops
     the scheduler with one SIGTERM (two would make it exit without finishing).
@@ -162,6 +167,8 @@ def _start_scheduler(app: Flask) -> subprocess.Popen[bytes]:
     }
     if app.config["BASE_URL_FOLLOWS_SERVER"]:
         env["CAMPAIGN_BASE_URL"] = app.config["BASE_URL"]
+    if app.config["SCHEDULER_DELIVER_SECONDS"] == DEFAULTS["SCHEDULER_DELIVER_SECONDS"]:
+        env.setdefault("CAMPAIGN_SCHEDULER_DELIVER_SECONDS", str(DEV_DELIVER_SECONDS))
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "campaign", "scheduler"],
         env=env,

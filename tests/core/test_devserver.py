@@ -158,6 +158,35 @@ def test_once_an_organizer_exists_the_banner_says_where_to_sign_in(dev_app, monk
     assert "No organizer yet?" not in out
 
 
+def _scheduler_env(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment serve() would start the scheduler with (nothing is started)."""
+    started: list[dict[str, str]] = []
+    monkeypatch.setattr(devserver.subprocess, "Popen", lambda *a, env, **k: started.append(env))
+    devserver._start_scheduler(app)
+    return started[0]
+
+
+def test_the_dev_scheduler_delivers_every_second(dev_app, monkeypatch):
+    """A newcomer's mail is in instance/mail a second after they register, not five."""
+    monkeypatch.delenv("CAMPAIGN_SCHEDULER_DELIVER_SECONDS", raising=False)
+    env = _scheduler_env(dev_app(), monkeypatch)
+    assert env["CAMPAIGN_SCHEDULER_DELIVER_SECONDS"] == "1"
+
+
+@pytest.mark.parametrize("where", ["config", "environment"])
+def test_a_delivery_interval_that_is_set_is_kept(dev_app, monkeypatch, where):
+    """Set in instance/config.py (the app's config) or in the environment (which the
+    scheduler reads too): the scheduler keeps it."""
+    monkeypatch.delenv("CAMPAIGN_SCHEDULER_DELIVER_SECONDS", raising=False)
+    if where == "environment":
+        monkeypatch.setenv("CAMPAIGN_SCHEDULER_DELIVER_SECONDS", "3")
+        env = _scheduler_env(dev_app(), monkeypatch)
+        assert env["CAMPAIGN_SCHEDULER_DELIVER_SECONDS"] == "3"
+    else:
+        env = _scheduler_env(dev_app(SCHEDULER_DELIVER_SECONDS=3), monkeypatch)
+        assert "CAMPAIGN_SCHEDULER_DELIVER_SECONDS" not in env
+
+
 @pytest.mark.slow
 def test_a_scheduler_whose_devserver_was_killed_stops_by_itself(dev_app, tmp_path):
     """SIGKILL (or a closed terminal) gives the server no chance to stop its scheduler:
