@@ -84,13 +84,16 @@ def create_organizer(
 
     The password is hashed first (it takes a while), then the look-up and the insert run
     as one writer (write_transaction): on SQLite, a read that another process's commit
-    overtook could not be turned into a write ("database is locked" at once)."""
+    overtook could not be turned into a write ("database is locked" at once). A caller
+    with changes of its own in the session (a seed) makes this part of its unit of work."""
     email = normalise_email(email)
     password_hash = None
     if password is not None:
         check_password_rules(password)
         password_hash = hash_password(password)
-    write_transaction()
+    session = db.session()
+    if not (session.new or session.dirty or session.deleted):
+        write_transaction()
     if find_by_email(email) is not None:
         raise OrganizerError("An organizer with this email already exists.")
     organizer = Organizer(
