@@ -195,6 +195,24 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def watched_page(browser: Browser, viewport: str, storage_state: Any, problems: list[str]) -> Page:
+    """A page in a new context that adds its script errors and Content-Security-Policy
+    violations to problems."""
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport], storage_state=storage_state, locale="en-GB"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"{page.url}: script error {exc}"))
+    return page
+
+
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Factory: new_page(viewport="desktop"|"phone", storage_state=None) in a new context.
@@ -206,19 +224,8 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     problems: list[str] = []
 
     def make(viewport: str = "desktop", storage_state: Any = None) -> Page:
-        context = browser.new_context(
-            viewport=VIEWPORTS[viewport], storage_state=storage_state, locale="en-GB"
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-
-        def on_console(message: Any) -> None:
-            if message.type == "error" and "Content Security Policy" in message.text:
-                problems.append(f"{page.url}: {message.text}")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda exc: problems.append(f"{page.url}: script error {exc}"))
+        page = watched_page(browser, viewport, storage_state, problems)
+        contexts.append(page.context)
         return page
 
     yield make
