@@ -112,11 +112,15 @@ def test_the_lock_is_only_taken_in_a_parallel_run_that_restarts_postgres(
     assert not parallel.restart_lock_wanted()
 
 
-def test_auto_gives_a_worker_per_cpu_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_gives_a_worker_per_cpu_and_one_more_up_to_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tests import conftest
 
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(2)), raising=False)
+    assert conftest.pytest_xdist_auto_num_workers(pytest.Config) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert conftest.pytest_xdist_auto_num_workers(pytest.Config) == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
     assert conftest.pytest_xdist_auto_num_workers(pytest.Config) == conftest.MAX_WORKERS
