@@ -31,7 +31,9 @@ print(json.dumps({"statuses": statuses, "loaded": loaded}))
 ORGANIZER_ONLY = ("argon2",)
 
 
-def _public_start(tmp_path: Path, watched: tuple[str, ...]) -> dict[str, list]:  # type: ignore[type-arg]
+def _start(tmp_path: Path, script: str, *args: str) -> dict[str, Any]:
+    """Run script in a new interpreter with a test config on its own SQLite file (argv[1])
+    and args after it; the JSON object its last line prints."""
     config = {
         "ENV": "testing",
         "TESTING": True,
@@ -41,13 +43,17 @@ def _public_start(tmp_path: Path, watched: tuple[str, ...]) -> dict[str, list]: 
         "BASE_URL": "https://campaign.example.org",
     }
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(config), ",".join(watched)],
+        [sys.executable, "-c", script, json.dumps(config), *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _public_start(tmp_path: Path, watched: tuple[str, ...]) -> dict[str, Any]:
+    return _start(tmp_path, SCRIPT, ",".join(watched))
 
 
 def test_public_pages_leave_organizer_only_libraries_unloaded(tmp_path: Path) -> None:
@@ -86,22 +92,7 @@ print(json.dumps({"loaded": loaded, "status": page.status_code}))
 
 
 def _seeded_start(tmp_path: Path) -> dict[str, Any]:
-    config = {
-        "ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/seeded.sqlite3",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "BASE_URL": "https://campaign.example.org",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SEEDED_START, json.dumps(config)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return _start(tmp_path, SEEDED_START)
 
 
 def test_the_warm_up_keeps_card_texts_without_loading_the_drawing_libraries(
