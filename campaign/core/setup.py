@@ -13,7 +13,7 @@ from campaign.core import database, errors, security
 from campaign.core.text import render_markdown
 from campaign.core.throttle import OWN_LIMIT_VIEWS
 from campaign.core.timeutil import to_local
-from campaign.core.urls import DatabaseIntConverter
+from campaign.core.urls import DatabaseIntConverter, LazyBuilderRule
 from campaign.extensions import csrf, db, limiter, login_manager, throttle
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,10 @@ def init_app(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
-    # Before any blueprint: every <int:...> route gets the bounded converter.
+    # Before any blueprint: every <int:...> route gets the bounded converter, and compiles
+    # its URL builders when a URL is first built from it.
     app.url_map.converters["int"] = DatabaseIntConverter
+    app.url_rule_class = LazyBuilderRule
     database.init_app(app)
     _init_migrations(app)
     csrf.init_app(app)
