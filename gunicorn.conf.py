@@ -9,10 +9,11 @@ connect on first use, in each worker; campaign.core.database empties a pool a fo
 process inherits).
 
 Before forking, the master renders the next event's page and the page after registering
-once (campaign.core.warmup): the compiled templates and statements, language data, fonts
-and the stored page it leaves behind are then shared by the workers too, instead of each
-worker building its own copy on its first visitor. It closes its database connections
-before the fork.
+once (campaign.core.warmup): the compiled templates and statements, language data and
+the stored page it leaves behind are then shared by the workers too, instead of each
+worker building its own copy on its first visitor (the cards' alt texts are worked out
+by a short-lived child, so the master never loads the fonts). It closes its database
+connections before the fork.
 
 The garbage collector follows the pattern Python's gc.freeze() documentation gives for
 forking servers: off in the master while the app is built (collections leave freed holes

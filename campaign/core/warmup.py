@@ -2,11 +2,11 @@
 so what every worker needs to serve them is built once and shared.
 
 A worker's first event page compiles the templates and the SQL statements, loads the
-language data and the fonts the card descriptions are measured with, and fills the lru
-caches behind them: about 25 MiB that each of the workers would otherwise build for itself,
-and the first visitor of each worker would wait for. Built in the preloading master
-(gunicorn.conf.py), it is one copy in pages the workers share copy-on-write, and a page
-rendered here is already in each worker's page cache. The same holds, a few MiB each, for
+language data and fills the lru caches behind them: about 25 MiB that each of the
+workers would otherwise build for itself, and the first visitor of each worker would
+wait for. Built in the preloading master (gunicorn.conf.py), it is one copy in pages the
+workers share copy-on-write, and a page rendered here is already in each worker's page
+cache. The same holds, a few MiB each, for
 the page after registering (stored too: campaign.signups.page_keys) and for the address
 check of the form's POST (its IDNA tables). The requests are a first-time visitor's GETs
 and the check stores nothing; the master's database connection is closed before the
