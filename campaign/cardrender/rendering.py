@@ -113,7 +113,7 @@ def encode_png(image: Image.Image, max_bytes: int = MAX_PNG_BYTES) -> bytes:
     return data
 
 
-# --- Editor checks and cache keys ---------------------------------------------------------------
+# --- Editor checks --------------------------------------------------------------------------------
 
 
 def check_myth_fact_fits(

@@ -234,7 +234,7 @@ def _registered_page(
     """The page answering a resend submission (errors, a second step, a limit; never
     stored), its form with a fresh one-time token made for one click."""
     token = guard.page_token(page_keys.RESEND_SLOT + event.slug)
-    body = _registered_body(event, form, token, utcnow(), False, limited, second_step)
+    body = _registered_body(event, form, token, utcnow(), limited=limited, second_step=second_step)
     response = make_response(body, status)
     response.headers.set(*page_keys.NO_STORE)
     if limited is not None:
