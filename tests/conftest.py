@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from campaign import create_app
 from campaign.campaigns.models import Campaign
@@ -174,13 +175,26 @@ def _remember_engine(connection: Connection) -> None:
     _ENGINES.add(connection.engine)
 
 
+def _close_on_return(dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+    entry.close()
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine used so far (an engine still in use
+    opens new ones as it needs them). A connection checked out at that moment (a live
+    server's request, a scheduler's job) goes back to the pool disposal left behind,
+    which would keep it open until the garbage collector came: it is closed on return."""
+    for engine in list(_ENGINES):
+        retired = engine.pool
+        engine.dispose()
+        event.listen(retired, "checkin", _close_on_return)
+
+
 @pytest.fixture(autouse=True)
 def _close_engines() -> Iterator[None]:
-    """After each test, the pooled connections of every engine it used are closed (an
-    engine still in use opens new ones as it needs them)."""
+    """After each test, the pooled connections of every engine it used are closed."""
     yield
-    for engine in list(_ENGINES):
-        engine.dispose()
+    dispose_engines()
 
 
 @pytest.fixture(scope="session")
