@@ -24,7 +24,7 @@ from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.extensions import db
 from campaign.signups import seats, tokens
 from campaign.signups import services as signups
-from campaign.signups.models import STATUS_CONFIRMED, Registration
+from campaign.signups.models import STATUS_CONFIRMED, Registration, is_active_row
 
 _ALPHABET = tokens.CHECK_IN_ALPHABET
 _TYPOS = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -99,7 +99,7 @@ def add_walk_in(event: Event, name: str, email: str, now: datetime, secret_key: 
             select(Registration).where(
                 Registration.event_id == locked.id,
                 Registration.email == cleaned_email,
-                Registration.status != "cancelled",
+                is_active_row(Registration.status),
             )
         )
     confirmed = seats.seat_counts(locked.id)[STATUS_CONFIRMED]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.core.timeutil import utcnow
@@ -17,6 +17,8 @@ STATUS_WAITLISTED = "waitlisted"
 STATUS_CANCELLED = "cancelled"
 STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED, STATUS_CANCELLED)
 ACTIVE_STATUSES = (STATUS_CONFIRMED, STATUS_WAITLISTED)
+# The active-email unique index's predicate.
+_ACTIVE_PREDICATE = f"status != '{STATUS_CANCELLED}'"
 
 NAME_MAX = 100
 # A locale code as Babel names it ("es", "pt_BR", "zh_Hant_TW"): the registrant's language.
@@ -24,6 +26,16 @@ LANGUAGE_MAX = 16
 DEFAULT_LANGUAGE = "en"
 # How organizers see someone whose data was deleted, wherever their name would stand.
 DELETED_SUPPORTER = "a deleted supporter"
+
+
+def is_active_row(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """`status` (a registrations status column, of any alias) is not cancelled, with the
+    value written into the SQL as uq_registrations_active_email's predicate has it. A
+    look-up by event and email that says so is answered from that index; with a bound
+    parameter instead, a plan made for any value (PostgreSQL's generic plan of a
+    prepared statement, every SQLite plan) cannot use the index and reads all the
+    event's registrations."""
+    return status != literal_column(f"'{STATUS_CANCELLED}'")
 
 
 def shown_name(name: str, anonymised_at: datetime | None) -> str:
@@ -46,8 +58,8 @@ class Registration(Model):
             "event_id",
             "email",
             unique=True,
-            sqlite_where=text("status != 'cancelled'"),
-            postgresql_where=text("status != 'cancelled'"),
+            sqlite_where=text(_ACTIVE_PREDICATE),
+            postgresql_where=text(_ACTIVE_PREDICATE),
         ),
         Index("ix_registrations_event_status", "event_id", "status", "id"),
         # The attendee list, its page count and the CSV: one event's live rows in id order.

@@ -31,14 +31,13 @@ from campaign.mail import services as mail
 from campaign.signups import mails, tokens
 from campaign.signups import statements as sql
 from campaign.signups.models import (
-    ACTIVE_STATUSES,
     DEFAULT_LANGUAGE,
     LANGUAGE_MAX,
     NAME_MAX,
-    STATUS_CANCELLED,
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
     Registration,
+    is_active_row,
 )
 
 log = logging.getLogger(__name__)
@@ -346,7 +345,7 @@ def resend_status_mail(event_id: int, email: str, now: datetime) -> None:
         .where(
             Registration.event_id == event_id,
             Registration.email == email,
-            Registration.status.in_(ACTIVE_STATUSES),
+            is_active_row(Registration.status),
             Event.status == STATUS_PUBLISHED,
             Event.ends_at > now,
         )
@@ -377,7 +376,7 @@ def is_registered(slug: str, email: str) -> bool:
             .where(
                 Event.slug == slug,
                 Registration.email == email,
-                Registration.status != STATUS_CANCELLED,
+                is_active_row(Registration.status),
             )
             .limit(1)
         )

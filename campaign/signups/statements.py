@@ -32,10 +32,10 @@ from campaign.core.types import UTCDateTime
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.mail.models import KIND_CONFIRMED, KIND_WAITLISTED, STATUS_QUEUED, OutboxMessage
 from campaign.signups.models import (
-    STATUS_CANCELLED,
     STATUS_CONFIRMED,
     STATUS_WAITLISTED,
     Registration,
+    is_active_row,
 )
 
 SEAT_COLUMNS = (Event.id, Event.status, Event.starts_at, Event.capacity, Event.is_waitlist_enabled)
@@ -47,8 +47,7 @@ SNAPSHOT_COLUMNS = (
             (
                 # Active = not cancelled, as the partial unique index says (and no IN
                 # list to expand on every execution).
-                (Registration.email == bindparam("email"))
-                & (Registration.status != STATUS_CANCELLED),
+                (Registration.email == bindparam("email")) & is_active_row(Registration.status),
                 Registration.id,
             )
         )
@@ -215,7 +214,7 @@ def _open_seat_statement() -> Any:
         .where(
             registered.event_id == event.c.id,
             registered.email == _EMAIL,
-            registered.status != STATUS_CANCELLED,
+            is_active_row(registered.status),
         )
         .exists()
     )
