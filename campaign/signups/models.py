@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    SQLColumnExpression,
+    String,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.core.timeutil import utcnow
@@ -28,7 +36,7 @@ DEFAULT_LANGUAGE = "en"
 DELETED_SUPPORTER = "a deleted supporter"
 
 
-def is_active_row(status: ColumnElement[str]) -> ColumnElement[bool]:
+def is_active_row(status: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """`status` (a registrations status column, of any alias) is not cancelled, with the
     value written into the SQL as uq_registrations_active_email's predicate has it. A
     look-up by event and email that says so is answered from that index; with a bound
