@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from campaign.core.database import write_transaction
 from campaign.core.forms import FieldErrors
@@ -183,11 +182,14 @@ def register_by_slug(
         data = clean_input(data)
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql" and not db.session().in_transaction():
-        row = _register_open_seat(slug, data, now, secret_key)
-        if row.registration_id is not None:
+        try:
+            row = _register_open_seat(slug, data, now, secret_key)
+        except IntegrityError:  # the address is registered (or being registered) already
+            row = None
+        if row is not None and row.registration_id is not None:
             log.info("signup: new registration on event %s, status confirmed", row.registered_on)
             return SignupResult(row.registration_id, is_new=True)
-        if row.id is not None:  # an event with a seat limit, now locked
+        if row is not None and row.id is not None:  # an event with a seat limit, now locked
             return _register_limited_seat(row, data, now, secret_key)
         # A closed event, an address already registered, or a limit set or lifted at
         # this moment: nothing was written, so the transaction this call began (and the
