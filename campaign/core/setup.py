@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign.core import database, errors, security
+from campaign.core import database, errors, security, sessions
 from campaign.core.text import render_markdown
 from campaign.core.throttle import OWN_LIMIT_VIEWS
 from campaign.core.timeutil import to_local
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     throttle.init_app(app)
     app.before_request(_check_rate_limits)
+    sessions.init_app(app)
     _init_login(app)
 
     from campaign.i18n import display as i18n_display
