@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_decode
 
 from campaign.core.throttle import Check, Limited, Once, Step
 from campaign.core.tokens import serializer_keys
@@ -74,6 +75,35 @@ def _form_mac(secret_key: str | tuple[str, ...]) -> tuple[hmac.HMAC, bytes]:
     # itsdangerous's default digest is SHA-1 (the tests hold the two signatures equal);
     # named here, hmac takes OpenSSL's keyed path instead of hashing the key per token.
     return hmac.new(signer.derive_key(), digestmod="sha1"), signer.sep
+
+
+@lru_cache(maxsize=4)
+def _accepting_macs(secret_key: str | tuple[str, ...]) -> tuple[hmac.HMAC, ...]:
+    """The HMACs of every key _serializer(secret_key) accepts, newest first, each keyed
+    once (copied for each token): itsdangerous derived every key and built a signer on
+    each loads, a few percent of a sign-up."""
+    signer = _serializer(secret_key).make_signer()
+    return tuple(
+        hmac.new(signer.derive_key(key), digestmod="sha1") for key in reversed(signer.secret_keys)
+    )
+
+
+def _loads(secret_key: str | tuple[str, ...], token: str) -> object:
+    """What _serializer(secret_key).loads(token) gives, verified with the prepared HMACs.
+    Raises BadData (BadSignature included) for anything it would refuse."""
+    payload, separator, signature = token.encode().rpartition(b".")
+    if not separator:
+        raise BadSignature("no signature")
+    try:
+        digest = base64_decode(signature)
+    except Exception as exc:
+        raise BadSignature("signature is not base64") from exc
+    for prepared in _accepting_macs(secret_key):
+        mac = prepared.copy()
+        mac.update(payload)
+        if hmac.compare_digest(mac.digest(), digest):
+            return _serializer(secret_key).load_payload(payload)
+    raise BadSignature("signature does not match")
 
 
 def _b64(data: bytes) -> bytes:
@@ -118,8 +148,8 @@ def read_token(
 ) -> TokenClaim:
     """A submission's form token read and checked without the store (see token_verdict)."""
     try:
-        value = _serializer(secret_key).loads(token or "")
-    except BadSignature:
+        value = _loads(secret_key, token or "")
+    except BadData:
         return TokenClaim(INVALID, None)
     if not (isinstance(value, list) and len(value) == 4):
         return TokenClaim(INVALID, None)
@@ -175,8 +205,10 @@ def cross_site_verdict(
 
 
 def own_origins() -> set[str]:
-    """The origins this site's pages are served from: BASE_URL's and the request's own."""
-    origins = {origin_of(request.host_url)}
+    """The origins this site's pages are served from: BASE_URL's and the request's own,
+    from its Host as sent (request.host_url would decode an internationalised name to
+    Unicode, which no browser's Origin header carries, and costs a URL build)."""
+    origins = {f"{request.scheme}://{request.host}".lower()}
     base_url = current_app.config.get("BASE_URL")
     if base_url:
         origins.add(origin_of(base_url))

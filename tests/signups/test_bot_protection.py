@@ -6,6 +6,7 @@ click, and is never answered with a fake success."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -279,6 +280,19 @@ def test_a_form_from_this_site_registers(app, client, make_organizer, make_event
     assert count(Registration) == 4
 
 
+def test_a_form_from_this_site_under_an_internationalised_name_registers(
+    app, client, make_organizer, make_event, signup
+):
+    """Browsers send such a host name in its ASCII form (punycode), in Host and Origin."""
+    event = make_event(make_organizer())
+    host = "xn--bcher-kva.example"
+    response = signup(
+        event,
+        headers={"Host": host, "Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert _is_success_redirect(response, event)
+
+
 @pytest.mark.parametrize("headers", FOREIGN)
 @with_config(WTF_CSRF_ENABLED=True)
 def test_a_form_sent_from_another_site_gets_the_second_step_with_the_details_kept(
@@ -349,3 +363,40 @@ def test_a_form_token_reads_back_whatever_the_slug_and_only_under_its_keys() -> 
         assert guard.read_token("new-key", token, slug + "x", 0, made + 5).verdict == (
             guard.INVALID
         )
+
+
+def test_a_token_is_read_as_itsdangerous_reads_it() -> None:
+    """The prepared-HMAC reader accepts exactly what itsdangerous's loads accepts, under
+    every key in use, and gives the same value (deflated payloads included)."""
+    from itsdangerous import BadData
+
+    keys = ("old-key", "new-key")
+    value = ["walk", guard.KIND_FORM, 1_700_000_000_000, "one-time-id"]
+    deflated = ["a" * 300, guard.KIND_FORM, 1, "id"]
+    good = guard._serializer(keys).dumps(value)
+    payload, _, signature = good.rpartition(".")
+    tokens = [
+        good,
+        guard._serializer(keys).dumps(deflated),
+        guard._serializer("old-key").dumps(value),
+        guard._serializer("other-key").dumps(value),
+        _flip_signature(good),
+        f"x{payload}.{signature}",
+        f"{payload}.{signature}==",
+        f"{payload}.",
+        "",
+        "no-separator",
+        "abc.!!!",
+        "straße.café",
+    ]
+
+    def outcome(read: Any, token: str) -> Any:
+        try:
+            return read(token)
+        except BadData:
+            return BadData
+
+    for token in tokens:
+        expected = outcome(guard._serializer(keys).loads, token)
+        assert outcome(lambda t: guard._loads(keys, t), token) == expected, token
+    assert guard._loads(keys, tokens[1]) == deflated
