@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Table, event, exc, func, insert, select, text
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import Session, SessionTransaction
 
 from campaign.extensions import Base, db
@@ -198,3 +198,43 @@ def changed_rows(result: Result[Any]) -> int:
     any Result; for those statements it is a CursorResult)."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount or 0)
+
+
+class Precompiled:
+    """A prebuilt Core statement compiled once per dialect and then run as its SQL text
+    (Connection.exec_driver_sql), for the hottest statements: each execute() of a large
+    statement hashed its whole cache key to find the compiled form, then ran every bound
+    value through the compiled form's processors (together about 7% of a sign-up's CPU).
+    Values pass through their types' bind processors here too; results are the driver's
+    own (a timestamp column comes back aware, in the session's time zone)."""
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, dict[str, Any], dict[str, Any], Any]] = {}
+
+    def _for(self, dialect: Any) -> tuple[str, dict[str, Any], dict[str, Any], Any]:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            form = self.statement.compile(dialect=dialect)
+            processors = {}
+            for name, bind in form.binds.items():
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    processors[name] = processor
+            defaults = {name: value for name, value in form.params.items() if value is not None}
+            # A positional paramstyle (SQLite's qmark) takes the values in this order.
+            order = tuple(form.positiontup) if form.positional else None
+            compiled = (str(form), defaults, processors, order)
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    def execute(self, connection: Connection, params: dict[str, Any]) -> Result[Any]:
+        """The statement's result on `connection` with `params` (its bound names)."""
+        sql, defaults, processors, order = self._for(connection.dialect)
+        values = {**defaults, **params}
+        for name, processor in processors.items():
+            if name in values:
+                values[name] = processor(values[name])
+        if order is not None:
+            return connection.exec_driver_sql(sql, tuple(values[name] for name in order))
+        return connection.exec_driver_sql(sql, values)

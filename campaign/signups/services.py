@@ -209,7 +209,7 @@ def _register_open_seat(slug: str, data: SignupInput, now: datetime, secret_key:
     seat columns of the event with a limit it has locked (PostgreSQL only)."""
     # event_slug, not `slug`: an UPDATE would take it for its column.
     params = _one_statement_values(data, now, secret_key, event_slug=slug)
-    return _core(sql.REGISTER_OPEN_SEAT, params).one()
+    return sql.REGISTER_OPEN_SEAT.execute(db.session.connection(), params).one()
 
 
 def _one_statement_values(
@@ -252,7 +252,7 @@ def _register_limited_seat(
         capacity=event.capacity,
         waitlist=bool(event.is_waitlist_enabled),
     )
-    row = _core(sql.REGISTER_LIMITED_SEAT, params).one()
+    row = sql.REGISTER_LIMITED_SEAT.execute(db.session.connection(), params).one()
     if row.registration_id is None:
         # The same counts, the same decision: full (EventFull) or already registered.
         return _register_locked(

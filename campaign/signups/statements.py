@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from campaign.core.database import table_of
+from campaign.core.database import Precompiled, table_of
 from campaign.core.types import UTCDateTime
 from campaign.events.models import STATUS_PUBLISHED, Event
 from campaign.mail.models import KIND_CONFIRMED, KIND_WAITLISTED, STATUS_QUEUED, OutboxMessage
@@ -235,7 +235,7 @@ def _open_seat_statement() -> Any:
     ).select_from(one.outerjoin(locked, true()))
 
 
-REGISTER_OPEN_SEAT = _open_seat_statement()
+REGISTER_OPEN_SEAT = Precompiled(_open_seat_statement())
 
 
 def _limited_seat_statement() -> Any:
@@ -294,4 +294,4 @@ def _limited_seat_statement() -> Any:
     ).select_from(counts)
 
 
-REGISTER_LIMITED_SEAT = _limited_seat_statement()
+REGISTER_LIMITED_SEAT = Precompiled(_limited_seat_statement())

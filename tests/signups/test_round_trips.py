@@ -200,7 +200,7 @@ def _open_seat(connection: Any, slug: str, email: str) -> Any:
     params = services._one_statement_values(
         data, utcnow(), current_app.config["SECRET_KEY"], event_slug=slug
     )
-    return connection.execute(sql.REGISTER_OPEN_SEAT, params).one()
+    return sql.REGISTER_OPEN_SEAT.execute(connection, params).one()
 
 
 @pytest.fixture
