@@ -197,20 +197,25 @@ def cache_row(runs: int) -> tuple[str, str, str, str, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         env = site_env(tmp)
         slug = _seed(env)
+        spec = _event_spec(env, slug)
+        rounds: list[tuple[float, float]] = []
         with gunicorn("campaign:create_app()", env) as url:
             page = _get(f"{url}/events/{slug}").decode()
             card = re.search(r'property="og:image" content="([^"]+)"', page).group(1)
             card = url + urlsplit(card).path
             _get(card)  # renders and stores it
-            served = _timed(lambda: _get(card), runs * 10)
-        spec = _event_spec(env, slug)
-    cold = _timed(lambda: _cold(spec, "og"), runs)
+            # Three rounds of each side in turn: a burst of load from elsewhere on the
+            # machine sways one round's ratio, not the median's.
+            for _ in range(3):
+                served = _timed(lambda: _get(card), runs * 10)
+                rounds.append((served, _timed(lambda: _cold(spec, "og"), runs)))
+    served, cold = sorted(rounds, key=lambda r: r[1] / r[0])[1]
     speedup = cold / served
     return (
         "cached og event card over HTTP vs its cold render",
         f"{speedup:.0f}x",
         f">={CACHE_TARGET:.0f}x",
-        f"({served * 1000:.2f} ms per GET vs {cold * 1000:.0f} ms)",
+        f"(median of 3 rounds: {served * 1000:.2f} ms per GET vs {cold * 1000:.0f} ms)",
         speedup >= CACHE_TARGET,
     )
 
