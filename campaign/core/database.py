@@ -221,6 +221,8 @@ class Precompiled:
                 processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if processor is not None:
                     processors[name] = processor
+            # Values the statement carries (literals); one without a value must be given,
+            # and a forgotten one fails at the driver instead of being sent as NULL.
             defaults = {name: value for name, value in form.params.items() if value is not None}
             # A positional paramstyle (SQLite's qmark) takes the values in this order.
             order = tuple(form.positiontup) if form.positional else None

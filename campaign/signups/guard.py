@@ -68,37 +68,32 @@ def _serializer(secret_key: str | tuple[str, ...]) -> URLSafeSerializer:
 
 
 @lru_cache(maxsize=4)
-def _form_mac(secret_key: str | tuple[str, ...]) -> tuple[hmac.HMAC, bytes]:
-    """The HMAC _serializer(secret_key) signs with, keyed once (copied for each token),
-    and its separator."""
+def _form_macs(secret_key: str | tuple[str, ...]) -> tuple[tuple[hmac.HMAC, ...], bytes]:
+    """The HMACs of every key _serializer(secret_key) accepts, the one it signs with
+    first, each keyed once (copied for each token), and the separator. itsdangerous
+    derived the keys and built a signer on every dumps and loads, a few percent of a
+    sign-up."""
     signer = _serializer(secret_key).make_signer()
     # itsdangerous's default digest is SHA-1 (the tests hold the two signatures equal);
     # named here, hmac takes OpenSSL's keyed path instead of hashing the key per token.
-    return hmac.new(signer.derive_key(), digestmod="sha1"), signer.sep
-
-
-@lru_cache(maxsize=4)
-def _accepting_macs(secret_key: str | tuple[str, ...]) -> tuple[hmac.HMAC, ...]:
-    """The HMACs of every key _serializer(secret_key) accepts, newest first, each keyed
-    once (copied for each token): itsdangerous derived every key and built a signer on
-    each loads, a few percent of a sign-up."""
-    signer = _serializer(secret_key).make_signer()
-    return tuple(
+    macs = tuple(
         hmac.new(signer.derive_key(key), digestmod="sha1") for key in reversed(signer.secret_keys)
     )
+    return macs, signer.sep
 
 
 def _loads(secret_key: str | tuple[str, ...], token: str) -> object:
     """What _serializer(secret_key).loads(token) gives, verified with the prepared HMACs.
     Raises BadData (BadSignature included) for anything it would refuse."""
-    payload, separator, signature = token.encode().rpartition(b".")
-    if not separator:
+    macs, separator = _form_macs(secret_key)
+    payload, found, signature = token.encode().rpartition(separator)
+    if not found:
         raise BadSignature("no signature")
     try:
         digest = base64_decode(signature)
     except Exception as exc:
         raise BadSignature("signature is not base64") from exc
-    for prepared in _accepting_macs(secret_key):
+    for prepared in macs:
         mac = prepared.copy()
         mac.update(payload)
         if hmac.compare_digest(mac.digest(), digest):
@@ -122,8 +117,8 @@ def form_token(
     made = time.time() if now is None else now
     value = [slug, kind, int(made * 1000), secrets.token_urlsafe(12)]
     payload = _b64(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
-    prepared, separator = _form_mac(secret_key)
-    mac = prepared.copy()
+    macs, separator = _form_macs(secret_key)
+    mac = macs[0].copy()
     mac.update(payload)
     return (payload + separator + _b64(mac.digest())).decode()
 
