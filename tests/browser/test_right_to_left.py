@@ -68,6 +68,9 @@ def _text_right_edge(page: Page, selector: str) -> tuple[float, float]:
 
 def _check_mirrored(page: Page, name: str, heading: str = "main h1") -> list[str]:
     """Assert the page is laid out right to left with no sideways scroll; axe's findings."""
+    # After a form's redirect the URL changes when the new page starts to arrive; measured
+    # before its stylesheet applies, the share card sits at its natural 1,200 px width.
+    page.wait_for_load_state("load")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     width = page.viewport_size["width"] if page.viewport_size else 0
     scroll = page.evaluate(
