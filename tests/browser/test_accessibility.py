@@ -66,6 +66,7 @@ def open_screen(
     assert response.status == 200, f"{screen.path}: HTTP {response.status}"
     if screen.then:
         screen.then(page)
+        page.wait_for_load_state("load")  # the page a form led to, with its stylesheet applied
     return page
 
 

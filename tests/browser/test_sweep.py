@@ -493,6 +493,7 @@ def _open(reused: ReusedPage, server: LiveServer, screen: Screen, size: str) -> 
     assert response.status == screen.status, f"{screen.name}: HTTP {response.status}"
     if screen.then:
         screen.then(page)
+        page.wait_for_load_state("load")  # the page a form led to, with its stylesheet applied
     return page
 
 
