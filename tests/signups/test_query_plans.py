@@ -69,7 +69,31 @@ def _plans(statements: list[str]) -> list[str]:
     return plans
 
 
-def _assert_by_index(app: Flask, action: Callable[[], Any]) -> None:
+def _fill(event_id: int, people: int = 2_000) -> None:
+    """PostgreSQL: `people` registrations at the event, then ANALYZE. Planned over a
+    nearly empty table, two indexes that both start with event_id tie on cost and either
+    may be chosen; with the statistics of a real event, the choice is the one production
+    gets."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO registrations (event_id, name, email, status, token_nonce,"
+                " token_hash, referral_code, is_consenting_to_updates, is_name_on_card,"
+                " is_unsubscribed, created_at)"
+                " SELECT :event, 'Person ' || n, 'person' || n || '@example.org',"
+                " CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'confirmed' END,"
+                " md5(n::text), md5('hash' || n), 'code' || n, false, false, false, now()"
+                " FROM generate_series(1, :people) AS n"
+            ),
+            {"event": event_id, "people": people},
+        )
+        connection.exec_driver_sql("ANALYZE registrations")
+
+
+def _assert_by_index(app: Flask, action: Callable[[], Any], event_id: int) -> None:
+    _fill(event_id)
     with count_queries(app) as log:
         action()
     statements = [s for s in log.statements if _looks_up_email(s)]
@@ -102,7 +126,7 @@ def test_a_repeated_submission_is_recognised_by_the_index(
     app: Flask, make_organizer, make_event
 ) -> None:
     event = make_event(make_organizer())
-    _assert_by_index(app, lambda: services.is_registered(event.slug, "sam@example.org"))
+    _assert_by_index(app, lambda: services.is_registered(event.slug, "sam@example.org"), event.id)
 
 
 def test_a_resend_finds_the_registration_by_the_index(
@@ -110,7 +134,7 @@ def test_a_resend_finds_the_registration_by_the_index(
 ) -> None:
     event = make_event(make_organizer())
     _assert_by_index(
-        app, lambda: services.resend_status_mail(event.id, "sam@example.org", utcnow())
+        app, lambda: services.resend_status_mail(event.id, "sam@example.org", utcnow()), event.id
     )
 
 
@@ -123,7 +147,7 @@ def test_a_walk_in_finds_an_earlier_registration_by_the_index(
         add_walk_in(event, "Sam Jones", "sam@example.org", utcnow(), app.config["SECRET_KEY"])
         db.session.rollback()
 
-    _assert_by_index(app, walk_in)
+    _assert_by_index(app, walk_in, event.id)
 
 
 def test_the_index_keeps_its_predicate(app: Flask) -> None:
