@@ -184,7 +184,7 @@ def register_by_slug(
     if dialect == "postgresql" and not db.session().in_transaction():
         try:
             row = _register_open_seat(slug, data, now, secret_key)
-        except IntegrityError:  # the address is registered (or being registered) already
+        except IntegrityError:  # another unique value met (a referral code drawn twice)
             row = None
         if row is not None and row.registration_id is not None:
             log.info("signup: new registration on event %s, status confirmed", row.registered_on)

@@ -257,3 +257,21 @@ def test_an_edit_setting_a_limit_waits_for_sign_ups_in_flight(
     locked = _open_seat(first, event.slug, "two@example.org")
     assert locked.registration_id is None and locked.capacity == 1
     first.rollback()
+
+
+def test_an_address_already_registered_is_refused_without_an_error(
+    make_organizer, make_event, two_connections
+):
+    """The one-statement sign-up of an address already registered inserts nothing and
+    fails nothing (ON CONFLICT DO NOTHING): no aborted transaction, and no ERROR line in
+    the server's log for every repeated sign-up. The caller then goes the locked way,
+    which answers (test_a_second_sign_up_without_a_seat_limit_gets_the_same_answer)."""
+    event = make_event(make_organizer())
+    first, _ = two_connections
+    assert _open_seat(first, event.slug, "one@example.org").registration_id is not None
+    first.commit()
+    again = _open_seat(first, event.slug, "one@example.org")
+    assert again.registration_id is None and again.id is None
+    assert first.exec_driver_sql("SELECT 1").scalar() == 1  # the transaction is alive
+    first.commit()
+    assert count(Registration) == 1 and count(OutboxMessage) == 1
