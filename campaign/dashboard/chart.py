@@ -15,8 +15,8 @@ class ChartLayout:
     width: int = 720
     height: int = 220
     left: int = 60  # room for a four-digit count at the phone's axis font
-    bottom: int = 28
-    top: int = 12
+    bottom: int = 36  # the day labels, below the lowest count's label
+    top: int = 18  # the highest count's label, centred on its line, stays inside
     bar_gap: int = 2
     # The largest axis font the stylesheet uses (on phones), in chart units, and the
     # average glyph width as a share of it: day labels are spaced for that size.
@@ -24,6 +24,20 @@ class ChartLayout:
     glyph_width: float = 0.62
     label_gap: int = 12
     min_label_step: int = 7  # at most one day label a week
+
+
+def count_step(peak: int) -> int:
+    """The count between two lines of the chart (three lines: 0, step, 2 x step): the
+    smallest of 1, 2, 5, 10, 20, 50, ... with 2 x step at least the peak, so every line
+    is a round whole number of registrations (a middle line at half an odd peak was
+    labelled with the rounded count, e.g. 0 for 0.5)."""
+    step = 1
+    while 2 * step < peak:
+        for factor in (2, 2.5, 2):  # 1 -> 2 -> 5 -> 10 -> 20 ...
+            step = int(step * factor)
+            if 2 * step >= peak:
+                break
+    return step
 
 
 def day_label_indexes(
@@ -58,7 +72,8 @@ def bar_chart(
 ) -> Markup:
     """An accessible SVG: a title, a description listing the figures, bars with tooltips."""
     peak = max((n for _, n in points), default=0)
-    scale_max = max(peak, 1)
+    step = count_step(peak)
+    scale_max = 2 * step
     plot_w = layout.width - layout.left - 8
     plot_h = layout.height - layout.top - layout.bottom
     bar_w = plot_w / max(len(points), 1)
@@ -75,14 +90,14 @@ def bar_chart(
         f'<title id="chart-title">{escape(title)}</title>',
         f'<desc id="chart-desc">{escape(desc)}</desc>',
     ]
-    for fraction in (0, 0.5, 1):
-        y = layout.top + plot_h * (1 - fraction)
-        label = round(scale_max * fraction)
+    for lines in range(3):
+        y = layout.top + plot_h * (1 - lines / 2)
+        # The label's baseline a third of the font below its line centres the digits on it.
         parts.append(
             f'<line x1="{layout.left}" x2="{layout.width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
             'class="chart__grid"/>'
-            f'<text x="{layout.left - 6}" y="{y + 4:.1f}" class="chart__axis" '
-            f'text-anchor="end">{label}</text>'
+            f'<text x="{layout.left - 6}" y="{y + layout.axis_font / 3:.1f}" '
+            f'class="chart__axis" text-anchor="end">{lines * step}</text>'
         )
     labels = _label_positions(len(points), bar_w, layout)
     for i, (day, n) in enumerate(points):

@@ -62,3 +62,42 @@ def test_every_stacked_figure_has_a_label(app, client, login_as, make_organizer,
     assert cells[0] == "", "the event's title is the row's heading"
     assert all(cells[1:]) and len(cells) == 6, cells
     assert 'data-label="Confirmed">1 of 25</td>' in row.group(0)
+
+
+def _count_lines(svg: str) -> list[tuple[float, float, int]]:
+    """(y of the line, baseline of its label, the label) of each count line."""
+    lines = [float(y) for y in re.findall(r'<line [^>]*y1="([\d.]+)"', svg)]
+    labels = re.findall(
+        r'<text x="[\d.]+" y="([\d.]+)" class="chart__axis" text-anchor="end">(\d+)</text>', svg
+    )
+    assert len(lines) == len(labels) == 3, svg
+    return [(y, float(base), int(text)) for y, (base, text) in zip(lines, labels, strict=True)]
+
+
+@pytest.mark.parametrize("peak", [0, 1, 2, 3, 5, 7, 11, 41, 99, 1234])
+def test_each_count_line_is_labelled_with_the_count_it_stands_at(peak):
+    layout = ChartLayout()
+    points = [(date(2030, 1, 1), 0), (date(2030, 1, 2), peak)]
+    svg = str(bar_chart(points, "Per day", layout))
+    lines = _count_lines(svg)
+    plot_h = layout.height - layout.top - layout.bottom
+    top_count = lines[-1][2]
+    assert top_count >= peak
+    for y, _, count in lines:
+        # The count the line is drawn at, from its height, is the one its label says.
+        assert count == pytest.approx(top_count * (layout.top + plot_h - y) / plot_h)
+    assert len({count for _, _, count in lines}) == 3, lines
+    tallest = float(re.findall(r'<rect [^>]*height="([\d.]+)"', svg)[-1])
+    assert tallest == pytest.approx(plot_h * peak / top_count, abs=0.1)
+
+
+def test_count_labels_stay_inside_the_chart_and_above_the_day_labels():
+    """At the phone's axis font: the top label was clipped by the chart's edge."""
+    layout = ChartLayout()
+    lines = _count_lines(str(bar_chart([(date(2030, 1, 1), 1)], "Per day", layout)))
+    digit_height = layout.axis_font * 0.75  # a digit's height, generously
+    assert lines[-1][1] - digit_height >= 0, "the highest label is cut off at the top"
+    day_labels_top = layout.height - 8 - digit_height
+    assert lines[0][1] <= day_labels_top - 2, "the 0 touches the day labels"
+    for y, baseline, _ in lines:  # each label is centred on its line
+        assert abs((baseline - digit_height / 2) - y) <= 2
