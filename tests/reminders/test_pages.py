@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from campaign.core.timeutil import format_local, utcnow
@@ -47,9 +50,10 @@ def unsubscribe_path(message) -> str:  # type: ignore[no-untyped-def]
     return match.group(2)
 
 
-def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
-    app, smtp, event_at, organizer
-):
+def _every_kind_delivered(smtp, event_at, organizer) -> None:  # type: ignore[no-untyped-def]
+    """One of each campaign mail (reminder, broadcast, thank-you) and each transactional
+    one but the waitlist's (confirmed, cancelled by you, event changed, event cancelled),
+    delivered to the test's SMTP server."""
     start = base_time()
     event = event_at(start)
     ann = register(event, "ann@example.org", start - 10 * DAY, name="Ann Lee")
@@ -71,7 +75,13 @@ def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
     register(other, "cat@example.org", start - 10 * DAY)
     cancel_event(other.id, start - 3 * DAY)
     deliver(start + 6 * HOUR)
+    assert ann
 
+
+def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
+    app, smtp, event_at, organizer
+):
+    _every_kind_delivered(smtp, event_at, organizer)
     kinds = {r.message_id: r.kind for r in rows()}
     seen = set()
     for attempt in smtp.received:
@@ -87,7 +97,41 @@ def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
             assert message["List-Unsubscribe"] is None, kind
             assert message["List-Unsubscribe-Post"] is None, kind
     assert seen == CAMPAIGN_KINDS | TRANSACTIONAL_KINDS
-    assert ann
+
+
+@pytest.mark.skipif(shutil.which("spamassassin") is None, reason=".ci/run installs spamassassin")
+def test_spamassassin_scores_campaign_and_registrant_mail_far_below_spam(
+    app, smtp, event_at, organizer
+):
+    """Apache SpamAssassin's local rules (no network tests), in one run over the mails of
+    _every_kind_delivered: each scores under 2 points, where 5 is spam."""
+    _every_kind_delivered(smtp, event_at, organizer)
+    kinds = {r.message_id: r.kind for r in rows()}
+    mbox = b"".join(
+        b"From campaign@example.org Mon Jan  4 10:00:00 2027\n"
+        + attempt.data.replace(b"\r\n", b"\n").replace(b"\nFrom ", b"\n>From ")
+        + b"\n"
+        for attempt in smtp.received
+    )
+    checked = subprocess.run(
+        ["spamassassin", "--local", "--mbox", "--test-mode"],
+        input=mbox,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout.decode()
+    statuses = re.findall(
+        r"^X-Spam-Status: (\w+), score=(-?[\d.]+) [^\n]*(?:\n\s+[^\n]*)*", checked, re.M
+    )
+    ids = re.findall(r"^Message-ID: (\S+)", checked, re.M | re.I)
+    assert len(statuses) == len(smtp.received) == len(ids), checked[-2000:]
+    scores = [
+        (kinds[message_id], float(score))
+        for message_id, (_, score) in zip(ids, statuses, strict=True)
+    ]
+    assert {kind for kind, _ in scores} == CAMPAIGN_KINDS | TRANSACTIONAL_KINDS
+    high = [(kind, score) for kind, score in scores if score >= 2.0]
+    assert not high, (high, checked[-3000:])
 
 
 @with_config(WTF_CSRF_ENABLED=True)
