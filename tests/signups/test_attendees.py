@@ -348,3 +348,21 @@ def test_the_dashboard_shows_totals_per_event(
     # Confirmed (of capacity), waitlisted, checked in, via share links.
     assert row_of("Big talk")[2:6] == ["2 of 2", "2", "1", "0"]
     assert row_of("Small talk")[2:6] == ["1", "0", "0", "0"]
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("published", "Share the event page to get the word out."),
+        ("draft", "the event is a draft. Once it is published, people can register"),
+        ("cancelled", "Nobody is registered: the event is cancelled."),
+    ],
+)
+def test_an_empty_list_says_what_fits_the_event(client, login_as, owner, make_event, status, says):
+    """A draft cannot be shared yet and a cancelled event should not be: the empty list
+    only suggests sharing a published event's page."""
+    event = make_event(owner, status=status)
+    login_as(owner)
+    page = html.unescape(client.get(f"/manage/events/{event.id}/attendees").get_data(as_text=True))
+    assert says in page
+    assert ("Share the event page" in page) is (status == "published")
