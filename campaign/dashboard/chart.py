@@ -92,12 +92,11 @@ def bar_chart(
     ]
     for lines in range(3):
         y = layout.top + plot_h * (1 - lines / 2)
-        # The label's baseline a third of the font below its line centres the digits on it.
         parts.append(
             f'<line x1="{layout.left}" x2="{layout.width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
             'class="chart__grid"/>'
-            f'<text x="{layout.left - 6}" y="{y + layout.axis_font / 3:.1f}" '
-            f'class="chart__axis" text-anchor="end">{lines * step}</text>'
+            f'<text x="{layout.left - 6}" y="{y:.1f}" class="chart__axis" '
+            f'text-anchor="end" dominant-baseline="central">{lines * step}</text>'
         )
     labels = _label_positions(len(points), bar_w, layout)
     for i, (day, n) in enumerate(points):
