@@ -5,7 +5,6 @@ language's cards have keys of their own, and a visitor's repeat asks hit the sam
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import timedelta
 
 import pytest
@@ -95,16 +94,29 @@ def test_ocr_reads_the_spanish_labels(app, content) -> None:
     assert "Source: Understanding" in " ".join(english.split()) and "Fuente" not in english
 
 
-def test_spanish_cards_render_about_as_fast_as_english(app, content) -> None:
-    """Labels are plain values: a Spanish card costs what an English one does (measured
-    figure in the report; the bound here only catches a per-card catalog lookup gone wild)."""
-    specs = {locale: _fact_spec(content[1], locale) for locale in ("en", "es")}
-    took = {}
-    for locale, spec in specs.items():
-        render(spec, "og")  # fonts warm
-        start = time.perf_counter()
-        for _ in range(3):
-            render(spec, "og")
-        took[locale] = (time.perf_counter() - start) / 3
-    print(f"card render og: en {took['en'] * 1000:.0f} ms, es {took['es'] * 1000:.0f} ms")
-    assert took["es"] < took["en"] * 2 + 0.05
+def test_a_spanish_card_renders_without_a_catalog_lookup(app, content, monkeypatch) -> None:
+    """Labels are plain values: drawing a Spanish card reads no translation catalog, so it
+    costs what an English one does, and draws the same whatever locale is active. (This
+    replaces a timed bound that failed on a loaded machine: speed is bench/'s.)"""
+    import gettext
+
+    from babel import support
+
+    spec = _fact_spec(content[1], "es")
+    lookups: list[str] = []
+    catalogs = (gettext.NullTranslations, gettext.GNUTranslations, support.Translations)
+    for catalog in catalogs:
+        for name, original in list(vars(catalog).items()):
+            if name.endswith("gettext") and callable(original):
+
+                def counted(self, *args, _original=original, _name=name):  # type: ignore[no-untyped-def]
+                    lookups.append(_name)
+                    return _original(self, *args)
+
+                monkeypatch.setattr(catalog, name, counted)
+    drawn = {}
+    for locale in ("es", "en"):
+        with in_locale(locale):
+            drawn[locale] = render(spec, "og").tobytes()
+    assert lookups == []
+    assert drawn["es"] == drawn["en"]
