@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -31,12 +32,9 @@ def count_step(peak: int) -> int:
     smallest of 1, 2, 5, 10, 20, 50, ... with 2 x step at least the peak, so every line
     is a round whole number of registrations (a middle line at half an odd peak was
     labelled with the rounded count, e.g. 0 for 0.5)."""
-    step = 1
+    step, factors = 1, itertools.cycle((2, 2.5, 2))  # 1 -> 2 -> 5 -> 10 -> 20 -> 50 ...
     while 2 * step < peak:
-        for factor in (2, 2.5, 2):  # 1 -> 2 -> 5 -> 10 -> 20 ...
-            step = int(step * factor)
-            if 2 * step >= peak:
-                break
+        step = int(step * next(factors))
     return step
 
 

@@ -56,7 +56,7 @@ def _every_kind_delivered(smtp, event_at, organizer) -> None:  # type: ignore[no
     delivered to the test's SMTP server."""
     start = base_time()
     event = event_at(start)
-    ann = register(event, "ann@example.org", start - 10 * DAY, name="Ann Lee")
+    register(event, "ann@example.org", start - 10 * DAY, name="Ann Lee")
     ben = register(event, "ben@example.org", start - 10 * DAY, name="Ben Ode")
     tick(start - 7 * DAY)
     signup_seats.lock_event(event.id)
@@ -75,7 +75,6 @@ def _every_kind_delivered(smtp, event_at, organizer) -> None:  # type: ignore[no
     register(other, "cat@example.org", start - 10 * DAY)
     cancel_event(other.id, start - 3 * DAY)
     deliver(start + 6 * HOUR)
-    assert ann
 
 
 def test_list_unsubscribe_is_on_campaign_mail_and_not_on_transactional(
